@@ -1,0 +1,200 @@
+// Package logger reports what linux-librust does: one human line per event on stderr
+// ("I: …", "W: …", "E: …" as linux-base does), a structured journald entry per event
+// when journald is running, and an append-only log file for changes made to the system.
+package logger
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coreos/go-systemd/v22/journal"
+	"github.com/spf13/afero"
+)
+
+// Level is the severity of an event; its value is the letter printed on stderr.
+type Level byte
+
+// Levels, from the least to the most severe.
+const (
+	Debug Level = 'D'
+	Info  Level = 'I'
+	Warn  Level = 'W'
+	Error Level = 'E'
+)
+
+// Event is one thing that happened. Kind names the event class ("link", "unlink",
+// "conflict", …); each class has a fixed journald MESSAGE_ID.
+type Event struct {
+	Level   Level
+	Kind    string
+	ABI     string
+	Path    string
+	Message string
+	// Change marks an event that altered the system; only these go to the log file.
+	Change bool
+}
+
+// MessageIDs maps event kinds to their journald MESSAGE_ID. Kinds missing here are
+// sent with GenericMessageID. The values are stable: never change a published one.
+var MessageIDs = map[string]string{
+	"link":     "146253128a0c40acbdbdeba3e9c38c0a",
+	"unlink":   "d21c18274d794ba8a0dec2ce80c4b071",
+	"backup":   "cb9ece19a9f24d2ca49a8af61ba11bc5",
+	"restore":  "5cb3238b693748f3a7defd15a4615cae",
+	"conflict": "29e7054e87014452a43a05fca33b4933",
+	"repair":   "3caaec9f26f745348f66858a86d1b369",
+	"collect":  "fe5a1cb3fd7c40f1a8055db6bbc8174b",
+	"verify":   "f6864ab5fbf645c5a7c77808e009f48a",
+	"rustc":    "b01ffad1c9f4482e9bdcba7dfc00fb93",
+}
+
+// GenericMessageID is sent for event kinds without an entry in MessageIDs.
+const GenericMessageID = "ac82ac4e72c1441598a2102c12281859"
+
+// Options configure a Logger.
+type Options struct {
+	Quiet   bool // only warnings and errors on stderr
+	Verbose bool // debug events on stderr too
+	// Journal sends entries to journald when it is running.
+	Journal bool
+	// FS and File name the append-only log; File "" disables it.
+	FS   afero.Fs
+	File string
+	// Now gives the time stamp of log file lines (default time.Now).
+	Now func() time.Time
+}
+
+// Logger writes events. It is safe for concurrent use.
+type Logger struct {
+	mu      sync.Mutex
+	w       io.Writer
+	opts    Options
+	journal bool
+	file    afero.File
+	fileErr bool
+}
+
+// New returns a Logger writing human lines to w.
+func New(w io.Writer, opts Options) *Logger {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	// Enabled dials journald's socket, so ask once per process.
+	return &Logger{w: w, opts: opts, journal: opts.Journal && journal.Enabled()}
+}
+
+// Discard is a Logger that reports nothing.
+func Discard() *Logger { return New(io.Discard, Options{}) }
+
+// Log reports e.
+func (l *Logger) Log(e Event) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.shows(e.Level) {
+		fmt.Fprintf(l.w, "%c: %s\n", e.Level, e.Message)
+	}
+	if e.Level == Debug {
+		return
+	}
+	if l.journal {
+		l.send(e)
+	}
+	if e.Change && l.opts.File != "" {
+		l.append(e)
+	}
+}
+
+// Infof, Warnf, Errorf and Debugf report an event of kind "message".
+func (l *Logger) Infof(format string, a ...any)  { l.printf(Info, format, a...) }
+func (l *Logger) Warnf(format string, a ...any)  { l.printf(Warn, format, a...) }
+func (l *Logger) Errorf(format string, a ...any) { l.printf(Error, format, a...) }
+func (l *Logger) Debugf(format string, a ...any) { l.printf(Debug, format, a...) }
+
+func (l *Logger) printf(lv Level, format string, a ...any) {
+	l.Log(Event{Level: lv, Kind: "message", Message: fmt.Sprintf(format, a...)})
+}
+
+// Close closes the log file.
+func (l *Logger) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.file == nil {
+		return nil
+	}
+	err := l.file.Close()
+	l.file = nil
+	return err
+}
+
+func (l *Logger) shows(lv Level) bool {
+	switch lv {
+	case Debug:
+		return l.opts.Verbose
+	case Info:
+		return !l.opts.Quiet
+	}
+	return true
+}
+
+var priorities = map[Level]journal.Priority{
+	Info: journal.PriInfo, Warn: journal.PriWarning, Error: journal.PriErr,
+}
+
+// send never fails the caller: without journald there is nothing to do.
+func (l *Logger) send(e Event) {
+	id, ok := MessageIDs[e.Kind]
+	if !ok {
+		id = GenericMessageID
+	}
+	vars := map[string]string{
+		"SYSLOG_IDENTIFIER": "linux-librust",
+		"MESSAGE_ID":        id,
+		"ACTION":            e.Kind,
+	}
+	if e.ABI != "" {
+		vars["KERNEL_ABI"] = e.ABI
+	}
+	if e.Path != "" {
+		vars["PATH"] = e.Path
+	}
+	_ = journal.Send(e.Message, priorities[e.Level], vars)
+}
+
+// append writes a line like alternatives.log does; a failure is reported once on
+// stderr and never fails the command.
+func (l *Logger) append(e Event) {
+	if l.fileErr {
+		return
+	}
+	if l.file == nil {
+		f, err := l.opts.FS.OpenFile(l.opts.File, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		if err != nil {
+			l.fileErr = true
+			fmt.Fprintf(l.w, "W: cannot open log %s: %v\n", l.opts.File, err)
+			return
+		}
+		l.file = f
+	}
+	line := fmt.Sprintf("linux-librust %s: %s\n", l.opts.Now().Format("2006-01-02 15:04:05"), oneLine(e.Message))
+	if _, err := io.WriteString(l.file, line); err != nil {
+		l.fileErr = true
+		fmt.Fprintf(l.w, "W: cannot write log %s: %v\n", l.opts.File, err)
+	}
+}
+
+func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }
+
+// Kinds lists the event kinds with a MESSAGE_ID, sorted (for documentation).
+func Kinds() []string {
+	k := make([]string, 0, len(MessageIDs))
+	for n := range MessageIDs {
+		k = append(k, n)
+	}
+	sort.Strings(k)
+	return k
+}

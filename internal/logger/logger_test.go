@@ -1,0 +1,77 @@
+package logger
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/spf13/afero"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestLevels(t *testing.T) {
+	events := []Event{
+		{Level: Debug, Kind: "link", Message: "considering a"},
+		{Level: Info, Kind: "link", Message: "linked b"},
+		{Level: Warn, Kind: "conflict", Message: "c in the way"},
+		{Level: Error, Kind: "link", Message: "d failed"},
+	}
+	tests := []struct {
+		name string
+		opts Options
+		want string
+	}{
+		{"default", Options{}, "I: linked b\nW: c in the way\nE: d failed\n"},
+		{"quiet", Options{Quiet: true}, "W: c in the way\nE: d failed\n"},
+		{"verbose", Options{Verbose: true}, "D: considering a\nI: linked b\nW: c in the way\nE: d failed\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			l := New(&buf, tt.opts)
+			for _, e := range events {
+				l.Log(e)
+			}
+			assert.Equal(t, tt.want, buf.String())
+		})
+	}
+}
+
+func TestLogFileGetsChangesOnly(t *testing.T) {
+	fs := afero.NewMemMapFs()
+	require.NoError(t, fs.MkdirAll("/var/log", 0o755))
+	require.NoError(t, afero.WriteFile(fs, "/var/log/l.log", []byte("earlier line\n"), 0o644))
+	now := time.Date(2026, 11, 26, 20, 0, 0, 0, time.UTC)
+	var buf bytes.Buffer
+	l := New(&buf, Options{Quiet: true, FS: fs, File: "/var/log/l.log", Now: func() time.Time { return now }})
+	l.Log(Event{Level: Info, Kind: "link", Message: "link 1: rust/a", Change: true})
+	l.Log(Event{Level: Info, Kind: "message", Message: "nothing to do"})
+	l.Log(Event{Level: Warn, Kind: "backup", Message: "moved x\naside", Change: true})
+	require.NoError(t, l.Close())
+	got, err := afero.ReadFile(fs, "/var/log/l.log")
+	require.NoError(t, err)
+	assert.Equal(t, "earlier line\n"+
+		"linux-librust 2026-11-26 20:00:00: link 1: rust/a\n"+
+		"linux-librust 2026-11-26 20:00:00: moved x aside\n", string(got))
+	assert.Equal(t, "W: moved x\naside\n", buf.String())
+}
+
+func TestLogFileFailureWarnsOnce(t *testing.T) {
+	fs := afero.NewReadOnlyFs(afero.NewMemMapFs())
+	var buf bytes.Buffer
+	l := New(&buf, Options{Quiet: true, FS: fs, File: "/var/log/l.log"})
+	l.Log(Event{Level: Info, Kind: "link", Message: "a", Change: true})
+	l.Log(Event{Level: Info, Kind: "link", Message: "b", Change: true})
+	assert.Equal(t, 1, bytes.Count(buf.Bytes(), []byte("W: cannot open log /var/log/l.log")), buf.String())
+}
+
+func TestMessageIDsAreDistinctAndValid(t *testing.T) {
+	seen := map[string]string{GenericMessageID: "generic"}
+	for kind, id := range MessageIDs {
+		assert.Regexp(t, `^[0-9a-f]{32}$`, id, kind)
+		other, dup := seen[id]
+		assert.False(t, dup, "%s and %s share a MESSAGE_ID", kind, other)
+		seen[id] = kind
+	}
+}
