@@ -1,0 +1,102 @@
+package cli
+
+import (
+	"fmt"
+	"path"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/linux-librust/linux-librust/internal/collector"
+	"github.com/linux-librust/linux-librust/internal/logger"
+	"github.com/linux-librust/linux-librust/internal/rootfs"
+)
+
+func init() { commands = append(commands, (*App).collectCmd) }
+
+func (a *App) collectCmd() *cobra.Command {
+	var buildDir, dest, abi string
+	var list bool
+	c := &cobra.Command{
+		Use:   "collect --build-dir KBUILD (--dest DIR | --list) [--abi ABI]",
+		Short: "copy a kernel build's Rust artifacts and write their manifest (for packagers)",
+		Long: `collect walks the whole kernel build tree KBUILD and takes every .rmeta file,
+every .so file whose ELF dynamic symbols mark it as a Rust proc macro, and
+scripts/target.json when present. It copies them to DIR at their paths relative to
+KBUILD and writes DIR/linux-librust.manifest and DIR/SHA256SUMS (accepted by
+'sha256sum -c' inside DIR). DIR must be new or empty. The same input gives a
+byte-identical manifest. With --list it copies nothing and prints the relative
+paths, one per line, for 'cpio -pd'.
+
+Paths are taken as given, not inside --root: collect works on a build tree.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if buildDir == "" {
+				return usageErrorf("collect needs --build-dir")
+			}
+			if (dest == "") == !list {
+				return usageErrorf("collect needs either --dest DIR or --list")
+			}
+			if abi != "" {
+				if _, err := abis([]string{abi}); err != nil {
+					return err
+				}
+			}
+			fsys, err := rootfs.New("/")
+			if err != nil {
+				return err
+			}
+			build, err := absPath(buildDir)
+			if err != nil {
+				return err
+			}
+			var destAbs string
+			if dest != "" {
+				if destAbs, err = absPath(dest); err != nil {
+					return err
+				}
+			}
+			tree, err := collector.Open(fsys, build, destAbs)
+			if err != nil {
+				return err
+			}
+			if list {
+				for _, p := range tree.Paths() {
+					fmt.Fprintln(cmd.OutOrStdout(), p)
+				}
+				return nil
+			}
+			if a.opts.dryRun {
+				for _, p := range tree.Paths() {
+					a.log.Infof("would copy %s to %s", p, path.Join(destAbs, p))
+				}
+				return nil
+			}
+			m, err := tree.Copy(fsys, destAbs, abi)
+			if err != nil {
+				return err
+			}
+			for _, art := range m.Artifacts {
+				a.log.Debugf("%s: %s, %d bytes", art.Path, art.Kind, art.Size)
+			}
+			a.log.Log(logger.Event{Level: logger.Info, Kind: "collect", ABI: m.ABI, Path: destAbs,
+				Message: fmt.Sprintf("collected %d Rust artifacts of %s (%s) into %s", len(m.Artifacts), m.ABI, m.RustcVersion, destAbs)})
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&buildDir, "build-dir", "", "the kernel build tree `KBUILD`")
+	f.StringVar(&dest, "dest", "", "copy the artifacts into `DIR`")
+	f.StringVar(&abi, "abi", "", "kernel release (default: KBUILD/include/config/kernel.release)")
+	f.BoolVar(&list, "list", false, "print the artifacts' relative paths instead of copying")
+	return c
+}
+
+// absPath makes p absolute against the working directory.
+func absPath(p string) (string, error) {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", fmt.Errorf("resolve %s: %w", p, err)
+	}
+	return filepath.ToSlash(abs), nil
+}

@@ -1,0 +1,272 @@
+// Package collector finds the Rust artifacts in a kernel build tree and copies them,
+// with their manifest, into an artifacts tree.
+//
+// Nothing here lists today's files: the whole build tree is walked and an artifact is
+// recognised by its content. Every .rmeta file is crate metadata; a .so file counts only
+// when its ELF dynamic symbols mark it as a Rust proc macro; the target specification
+// is taken from TargetSpecPath when present.
+package collector
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/spf13/afero"
+
+	"github.com/linux-librust/linux-librust/internal/dylib"
+	"github.com/linux-librust/linux-librust/internal/kconfig"
+	"github.com/linux-librust/linux-librust/internal/layout"
+	"github.com/linux-librust/linux-librust/internal/manifest"
+	"github.com/linux-librust/linux-librust/internal/rmeta"
+)
+
+// TargetSpecPath is the build-tree path of the custom target specification (amd64).
+// A package variable so that a packager can follow a kernel that moves it.
+var TargetSpecPath = "scripts/target.json"
+
+var (
+	// ErrNoRust: the build tree's .config does not have CONFIG_RUST=y.
+	ErrNoRust = errors.New("kernel not built with Rust")
+	// ErrNoArtifacts: the build tree holds no Rust artifact.
+	ErrNoArtifacts = errors.New("no Rust artifacts")
+	// ErrMixed: the artifacts were not all built by the rustc of the .config.
+	ErrMixed = errors.New("artifacts of another rustc")
+)
+
+// Tree describes a kernel build tree.
+type Tree struct {
+	Dir          string
+	ABI          string // include/config/kernel.release
+	Arch         string // from the .config header
+	RustcVersion string // CONFIG_RUSTC_VERSION_TEXT
+	ConfigSHA256 string
+	Artifacts    []manifest.Artifact // without SHA256 until copied
+}
+
+// Open reads the build tree dir: its configuration and the artifacts in it. skip, when
+// not empty, is a directory inside dir that is not searched (the destination).
+func Open(fsys afero.Fs, dir, skip string) (*Tree, error) {
+	t := &Tree{Dir: path.Clean(dir)}
+	if err := t.readConfig(fsys); err != nil {
+		return nil, err
+	}
+	rel, err := fsys.Open(path.Join(t.Dir, "include/config/kernel.release"))
+	if err == nil {
+		b, rerr := io.ReadAll(io.LimitReader(rel, 4096))
+		rel.Close()
+		if rerr != nil {
+			return nil, fmt.Errorf("read %s/include/config/kernel.release: %w", t.Dir, rerr)
+		}
+		t.ABI = strings.TrimSpace(string(b))
+	}
+	if err := t.discover(fsys, path.Clean(skip)); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func (t *Tree) readConfig(fsys afero.Fs) error {
+	name := path.Join(t.Dir, ".config")
+	f, err := fsys.Open(name)
+	if err != nil {
+		return fmt.Errorf("read kernel configuration %s: %w; give the kernel build tree with --build-dir", name, err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	cfg, err := kconfig.Parse(io.TeeReader(f, h))
+	if err != nil {
+		return fmt.Errorf("parse %s: %w", name, err)
+	}
+	// Hash what Parse did not read too (it stops at the end, but be exact).
+	if _, err := io.Copy(h, f); err != nil {
+		return fmt.Errorf("read %s: %w", name, err)
+	}
+	t.ConfigSHA256 = hex.EncodeToString(h.Sum(nil))
+	t.Arch = cfg.Arch()
+	rust, err := cfg.Bool("CONFIG_RUST")
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if rust != kconfig.Yes {
+		return fmt.Errorf("%s: %w: CONFIG_RUST is %s, not y; there are no Rust artifacts to collect", name, ErrNoRust, rust)
+	}
+	v, ok, err := cfg.String("CONFIG_RUSTC_VERSION_TEXT")
+	if err != nil || !ok || v == "" {
+		return fmt.Errorf("%s: CONFIG_RUSTC_VERSION_TEXT missing or malformed (%v); run the kernel's make olddefconfig with the rustc that builds it", name, err)
+	}
+	t.RustcVersion = v
+	return nil
+}
+
+// discover walks the whole tree without following links.
+func (t *Tree) discover(fsys afero.Fs, skip string) error {
+	var mixed []string
+	err := afero.Walk(fsys, t.Dir, func(p string, fi fs.FileInfo, err error) error {
+		if err != nil {
+			return fmt.Errorf("search %s: %w", p, err)
+		}
+		if fi.IsDir() {
+			if p == skip && p != t.Dir {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !fi.Mode().IsRegular() {
+			return nil
+		}
+		rel := strings.TrimPrefix(p, t.Dir+"/")
+		a, err := identify(fsys, p, rel, fi.Size())
+		if err != nil || a == nil {
+			return err
+		}
+		if a.Kind != manifest.KindTargetSpec && a.RustcVersion != t.RustcVersion {
+			mixed = append(mixed, fmt.Sprintf("%s (%s)", rel, a.RustcVersion))
+		}
+		t.Artifacts = append(t.Artifacts, *a)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if len(t.Artifacts) == 0 {
+		return fmt.Errorf("%s: %w: no .rmeta, proc-macro .so or %s found; build the kernel's Rust parts first (make prepare)", t.Dir, ErrNoArtifacts, TargetSpecPath)
+	}
+	if len(mixed) > 0 {
+		return fmt.Errorf("%s: %w: CONFIG_RUSTC_VERSION_TEXT is %q but %s; rebuild the tree with one rustc (make clean, then make prepare)", t.Dir, ErrMixed, t.RustcVersion, strings.Join(mixed, ", "))
+	}
+	sort.Slice(t.Artifacts, func(i, j int) bool { return t.Artifacts[i].Path < t.Artifacts[j].Path })
+	return nil
+}
+
+// identify returns the artifact at p, or nil when p is not one.
+func identify(fsys afero.Fs, p, rel string, size int64) (*manifest.Artifact, error) {
+	isRmeta, isSO := strings.HasSuffix(p, ".rmeta"), strings.HasSuffix(p, ".so")
+	if rel != TargetSpecPath && !isRmeta && !isSO {
+		return nil, nil
+	}
+	a := &manifest.Artifact{Path: rel, Size: size}
+	if rel == TargetSpecPath {
+		a.Kind = manifest.KindTargetSpec
+		return a, nil
+	}
+	f, err := fsys.Open(p)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", p, err)
+	}
+	defer f.Close()
+	if isRmeta {
+		info, err := rmeta.Read(f, size)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w; rebuild it (remove it and run make prepare)", p, err)
+		}
+		a.Kind, a.RustcVersion = manifest.KindRmeta, info.RustcVersion
+		return a, nil
+	}
+	info, err := dylib.Read(f, size)
+	if err != nil || !info.IsProcMacro() {
+		return nil, nil // a shared object, but not a proc macro
+	}
+	if info.Metadata == nil {
+		return nil, fmt.Errorf("%s: proc macro without readable metadata: %v; rebuild it", p, info.MetadataErr)
+	}
+	a.Kind, a.RustcVersion = manifest.KindProcMacro, info.Metadata.RustcVersion
+	a.Machine, a.Class = info.Machine.String(), info.Class.String()
+	return a, nil
+}
+
+// Paths returns the artifacts' relative paths.
+func (t *Tree) Paths() []string {
+	ps := make([]string, len(t.Artifacts))
+	for i, a := range t.Artifacts {
+		ps[i] = a.Path
+	}
+	return ps
+}
+
+// Copy copies the artifacts into dest, which must be missing or empty, and writes the
+// manifest last, so an interrupted copy leaves no manifest. abi overrides the tree's.
+func (t *Tree) Copy(fsys afero.Fs, dest, abi string) (*manifest.Manifest, error) {
+	if abi == "" {
+		abi = t.ABI
+	}
+	if abi == "" {
+		return nil, fmt.Errorf("%s has no include/config/kernel.release: give the kernel release with --abi", t.Dir)
+	}
+	if err := layout.ValidateABI(abi); err != nil {
+		return nil, err
+	}
+	if err := emptyDir(fsys, dest); err != nil {
+		return nil, err
+	}
+	m := &manifest.Manifest{Format: manifest.Format, ABI: abi, Arch: t.Arch, RustcVersion: t.RustcVersion, ConfigSHA256: t.ConfigSHA256}
+	for _, a := range t.Artifacts {
+		sum, size, err := copyFile(fsys, path.Join(t.Dir, a.Path), path.Join(dest, a.Path))
+		if err != nil {
+			return nil, err
+		}
+		a.SHA256, a.Size = sum, size
+		m.Artifacts = append(m.Artifacts, a)
+	}
+	if err := m.Validate(); err != nil {
+		return nil, fmt.Errorf("manifest for %s: %w", dest, err)
+	}
+	if err := manifest.Write(fsys, dest, m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func emptyDir(fsys afero.Fs, dir string) error {
+	f, err := fsys.Open(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("open destination %s: %w", dir, err)
+	}
+	defer f.Close()
+	names, err := f.Readdirnames(1)
+	if err != nil && err != io.EOF {
+		return fmt.Errorf("destination %s: %w; give a new or empty directory", dir, err)
+	}
+	if len(names) > 0 {
+		return fmt.Errorf("destination %s is not empty; give a new or empty directory (nothing was copied)", dir)
+	}
+	return nil
+}
+
+// copyFile copies src to dst (mode 0644), returning its SHA-256 and size.
+func copyFile(fsys afero.Fs, src, dst string) (string, int64, error) {
+	in, err := fsys.Open(src)
+	if err != nil {
+		return "", 0, fmt.Errorf("read %s: %w", src, err)
+	}
+	defer in.Close()
+	if err := fsys.MkdirAll(path.Dir(dst), 0o755); err != nil {
+		return "", 0, fmt.Errorf("create %s: %w", path.Dir(dst), err)
+	}
+	out, err := fsys.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return "", 0, fmt.Errorf("create %s: %w", dst, err)
+	}
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(out, h), in)
+	if err == nil {
+		err = out.Sync()
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return "", 0, fmt.Errorf("copy %s to %s: %w", src, dst, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
+}
