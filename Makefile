@@ -1,0 +1,54 @@
+# linux-librust — see README.md.
+
+GO       ?= go
+export PATH := $(PATH):/usr/local/go/bin
+BUILD    ?= build
+BIN      := $(BUILD)/linux-librust
+GOFLAGS_BUILD := -trimpath -ldflags=-buildid=
+# A short fuzz run per target in `make test`; `make fuzz FUZZTIME=10m` for a long one.
+FUZZTIME ?= 4s
+
+.PHONY: all build test unit fuzz lint bench demo integration e2e docs clean
+
+all: build
+
+build:
+	CGO_ENABLED=0 $(GO) build $(GOFLAGS_BUILD) -o $(BIN) ./cmd/linux-librust
+
+test: lint unit fuzz
+
+unit:
+	$(GO) test -race -count=1 ./...
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt would change: $$out"; exit 1; fi
+	$(GO) vet ./...
+
+# Runs every fuzz target for FUZZTIME; the seed corpora also run in `unit`.
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "fuzz $$pkg $$t ($(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg >/dev/null || \
+	      { $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; exit 1; }; \
+	  done; \
+	done
+
+demo: build
+	testdata/demo/run $(BIN)
+
+bench: build
+	testdata/bench/run $(BIN)
+
+integration: build
+	testdata/integration/run
+
+e2e: build
+	testdata/e2e/run
+
+docs: build
+	$(GO) run ./cmd/linux-librust-docs $(BUILD)/docs
+
+clean:
+	rm -rf $(BUILD)
