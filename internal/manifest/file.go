@@ -1,0 +1,137 @@
+package manifest
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"sort"
+
+	"github.com/spf13/afero"
+
+	"github.com/linux-librust/linux-librust/internal/layout"
+)
+
+// Read reads and cross-checks linux-librust.manifest and SHA256SUMS in the artifacts tree
+// dir. It does not hash the artifacts.
+func Read(fsys afero.Fs, dir string) (*Manifest, error) {
+	fix := fmt.Sprintf("reinstall the package that ships %s, or rerun linux-librust collect", dir)
+	mp, sp := path.Join(dir, layout.ManifestName), path.Join(dir, layout.SumsName)
+	data, err := readBounded(fsys, mp)
+	if err != nil {
+		return nil, fmt.Errorf("read manifest %s: %w; %s", mp, err, fix)
+	}
+	m, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("parse manifest %s: %w; %s", mp, err, fix)
+	}
+	data, err = readBounded(fsys, sp)
+	if err != nil {
+		return nil, fmt.Errorf("read checksums %s: %w; %s", sp, err, fix)
+	}
+	sums, err := ParseSums(data)
+	if err != nil {
+		return nil, fmt.Errorf("parse checksums %s: %w; %s", sp, err, fix)
+	}
+	for _, a := range m.Artifacts {
+		sum, ok := sums[a.Path]
+		switch {
+		case !ok:
+			return nil, fmt.Errorf("%s lists %s but %s does not; %s", mp, a.Path, sp, fix)
+		case sum != a.SHA256:
+			return nil, fmt.Errorf("%s and %s disagree on the SHA-256 of %s; %s", mp, sp, a.Path, fix)
+		}
+		delete(sums, a.Path)
+	}
+	if len(sums) > 0 {
+		extra := make([]string, 0, len(sums))
+		for p := range sums {
+			extra = append(extra, p)
+		}
+		sort.Strings(extra)
+		return nil, fmt.Errorf("%s lists %s but %s does not; %s", sp, extra[0], mp, fix)
+	}
+	return m, nil
+}
+
+func readBounded(fsys afero.Fs, name string) ([]byte, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxBytes {
+		return nil, fmt.Errorf("larger than %d bytes", MaxBytes)
+	}
+	return data, nil
+}
+
+// Write validates m and writes SHA256SUMS and linux-librust.manifest into the existing
+// directory dir, each atomically (temporary file, fsync, rename, directory fsync), mode 0644.
+func Write(fsys afero.Fs, dir string, m *Manifest) error {
+	if err := m.Validate(); err != nil {
+		return fmt.Errorf("write manifest in %s: %w", dir, err)
+	}
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{{layout.SumsName, m.Sums()}, {layout.ManifestName, m.Marshal()}} {
+		if err := writeAtomic(fsys, path.Join(dir, f.name), f.data); err != nil {
+			return err
+		}
+	}
+	return syncDir(fsys, dir)
+}
+
+func writeAtomic(fsys afero.Fs, name string, data []byte) (err error) {
+	tmp := name + ".tmp"
+	if err := fsys.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove stale %s: %w", tmp, err)
+	}
+	f, err := fsys.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	defer func() {
+		if err != nil {
+			_ = fsys.Remove(tmp)
+		}
+	}()
+	if _, err = f.Write(data); err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = fsys.Chmod(tmp, 0o644) // independent of the umask
+	}
+	if err == nil {
+		err = fsys.Rename(tmp, name)
+	}
+	if err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	return nil
+}
+
+func syncDir(fsys afero.Fs, dir string) error {
+	d, err := fsys.Open(dir)
+	if err != nil {
+		return fmt.Errorf("sync directory %s: %w", dir, err)
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("sync directory %s: %w", dir, err)
+	}
+	return nil
+}
