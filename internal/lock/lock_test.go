@@ -1,0 +1,215 @@
+package lock
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/linux-librust/linux-librust/internal/rootfs"
+	"github.com/linux-librust/linux-librust/internal/treedump"
+)
+
+const lockPath = "/var/lib/linux-librust/lock"
+
+func newRoot(t *testing.T) (rootfs.FS, string) {
+	t.Helper()
+	syscall.Umask(0o022)
+	dir := t.TempDir()
+	fsys, err := rootfs.New(dir)
+	require.NoError(t, err)
+	return fsys, dir
+}
+
+func lockedTree(content string) map[string]string {
+	return map[string]string{
+		"/var":                        "dir 0755",
+		"/var/lib":                    "dir 0755",
+		"/var/lib/linux-librust":      "dir 0755",
+		"/var/lib/linux-librust/lock": treedump.File(0o644, content),
+	}
+}
+
+func TestAcquireRelease(t *testing.T) {
+	fsys, dir := newRoot(t)
+	l, err := Acquire(fsys, lockPath, 0)
+	require.NoError(t, err)
+	assert.Equal(t, lockPath, l.Path())
+	pid := strconv.Itoa(os.Getpid())
+	assert.Equal(t, lockedTree(pid+"\n"), treedump.Dump(t, dir))
+
+	require.NoError(t, l.Release())
+	assert.Equal(t, lockedTree(""), treedump.Dump(t, dir))
+	require.NoError(t, l.Release(), "second release")
+	require.NoError(t, (*Lock)(nil).Release())
+
+	l, err = Acquire(fsys, lockPath, 0)
+	require.NoError(t, err, "acquire after release")
+	require.NoError(t, l.Release())
+}
+
+func TestBusy(t *testing.T) {
+	tests := []struct {
+		name string
+		wait time.Duration
+	}{
+		{"no wait", 0},
+		{"negative wait", -time.Second},
+		{"wait expires", 200 * time.Millisecond},
+	}
+	fsys, dir := newRoot(t)
+	held, err := Acquire(fsys, lockPath, 0)
+	require.NoError(t, err)
+	defer held.Release()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			start := time.Now()
+			l, err := Acquire(fsys, lockPath, tt.wait)
+			require.Nil(t, l)
+			require.ErrorIs(t, err, ErrBusy)
+			assert.Equal(t, "lock held by another process: "+lockPath+" is held by process "+
+				strconv.Itoa(os.Getpid())+"; wait for it to finish, or check for a stuck linux-librust process", err.Error())
+			assert.GreaterOrEqual(t, time.Since(start), tt.wait)
+			assert.Less(t, time.Since(start), tt.wait+2*time.Second)
+		})
+	}
+	// The holder's pid is still in the file.
+	assert.Equal(t, lockedTree(strconv.Itoa(os.Getpid())+"\n"), treedump.Dump(t, dir))
+}
+
+func TestBusyWithoutPid(t *testing.T) {
+	fsys, dir := newRoot(t)
+	held, err := Acquire(fsys, lockPath, 0)
+	require.NoError(t, err)
+	defer held.Release()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, lockPath), []byte("garbage"), 0o644))
+	_, err = Acquire(fsys, lockPath, 0)
+	require.ErrorIs(t, err, ErrBusy)
+	assert.Contains(t, err.Error(), lockPath+" is held by another process;")
+}
+
+func TestWaitForRelease(t *testing.T) {
+	fsys, _ := newRoot(t)
+	held, err := Acquire(fsys, lockPath, 0)
+	require.NoError(t, err)
+	go func() {
+		time.Sleep(150 * time.Millisecond)
+		held.Release()
+	}()
+	start := time.Now()
+	l, err := Acquire(fsys, lockPath, 10*time.Second)
+	require.NoError(t, err)
+	defer l.Release()
+	assert.GreaterOrEqual(t, time.Since(start), 100*time.Millisecond)
+}
+
+func TestSymlinkRefused(t *testing.T) {
+	tests := []struct {
+		name   string
+		target string
+	}{
+		{"to a missing file", "/etc/shadow-target"},
+		{"to an existing file", "/victim"},
+		{"relative", "../../../victim"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fsys, dir := newRoot(t)
+			require.NoError(t, fsys.MkdirAll("/var/lib/linux-librust", 0o755))
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "victim"), []byte("keep"), 0o600))
+			require.NoError(t, fsys.SymlinkIfPossible(tt.target, lockPath))
+			before := treedump.Dump(t, dir)
+
+			l, err := Acquire(fsys, lockPath, time.Second)
+			require.Nil(t, l)
+			require.ErrorIs(t, err, syscall.ELOOP)
+			assert.NotErrorIs(t, err, ErrBusy)
+			assert.Contains(t, err.Error(), "open lock file "+lockPath+": it is a symbolic link, which is never followed; remove it and retry")
+			assert.Equal(t, before, treedump.Dump(t, dir))
+		})
+	}
+}
+
+func TestCreateDirectoryFails(t *testing.T) {
+	fsys, dir := newRoot(t)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "var"), nil, 0o644))
+	_, err := Acquire(fsys, lockPath, 0)
+	require.ErrorContains(t, err, "create lock directory for "+lockPath+": ")
+	require.ErrorIs(t, err, syscall.ENOTDIR)
+}
+
+// TestReleasedOnClose shows the lock goes with its descriptor: closing the
+// file without Release frees it.
+func TestReleasedOnClose(t *testing.T) {
+	fsys, _ := newRoot(t)
+	held, err := Acquire(fsys, lockPath, 0)
+	require.NoError(t, err)
+	require.NoError(t, held.f.Close())
+	l, err := Acquire(fsys, lockPath, 0)
+	require.NoError(t, err)
+	require.NoError(t, l.Release())
+}
+
+const childEnv = "LINUX_LIBRUST_LOCK_TEST_ROOT"
+
+// TestHelperHolder is not a test: run as a child process by
+// TestReleasedOnDeath, it holds the lock until killed.
+func TestHelperHolder(t *testing.T) {
+	dir := os.Getenv(childEnv)
+	if dir == "" {
+		t.Skip("runs only as the child of TestReleasedOnDeath")
+	}
+	fsys, err := rootfs.New(dir)
+	require.NoError(t, err)
+	_, err = Acquire(fsys, lockPath, 0)
+	require.NoError(t, err)
+	os.Stdout.WriteString("locked\n")
+	time.Sleep(time.Minute)
+	t.Fatal("not killed")
+}
+
+func TestReleasedOnDeath(t *testing.T) {
+	fsys, dir := newRoot(t)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperHolder$", "-test.v")
+	cmd.Env = append(os.Environ(), childEnv+"="+dir)
+	out, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	defer cmd.Process.Kill()
+
+	done := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if sc.Text() == "locked" {
+				done <- sc.Text()
+				return
+			}
+		}
+		done <- fmt.Sprintf("child ended without the lock: %v", sc.Err())
+	}()
+	select {
+	case got := <-done:
+		require.Equal(t, "locked", got)
+	case <-time.After(30 * time.Second):
+		t.Fatal("child did not take the lock")
+	}
+
+	_, err = Acquire(fsys, lockPath, 100*time.Millisecond)
+	require.ErrorIs(t, err, ErrBusy)
+	assert.Contains(t, err.Error(), "held by process "+strconv.Itoa(cmd.Process.Pid)+";")
+
+	require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
+	_ = cmd.Wait()
+	l, err := Acquire(fsys, lockPath, 5*time.Second)
+	require.NoError(t, err, "lock not released by the killed holder")
+	require.NoError(t, l.Release())
+}
