@@ -22,6 +22,9 @@ type resolver func(root int, rel string, flags int, mode uint32) (int, error)
 
 // openat2InRoot resolves with the kernel: openat2(2) with RESOLVE_IN_ROOT.
 func openat2InRoot(root int, rel string, flags int, mode uint32) (int, error) {
+	if flags&unix.O_PATH == 0 {
+		flags |= unix.O_LARGEFILE // as openat(2) does; 0 on 64-bit systems
+	}
 	how := unix.OpenHow{
 		Flags:   uint64(flags | unix.O_CLOEXEC),
 		Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS,
@@ -57,6 +60,9 @@ func openat2Supported(root int) bool {
 // inside the root, so a link never leads out. Unlike the kernel it cannot detect
 // a directory being renamed out of the root while the walk is under way.
 func walkInRoot(root int, rel string, flags int, mode uint32) (int, error) {
+	if len(rel) >= unix.PathMax {
+		return -1, unix.ENAMETOOLONG
+	}
 	var stack []int // descriptors of the directories below the root, outermost first
 	defer func() {
 		for _, fd := range stack {

@@ -58,7 +58,8 @@ func (finalSymlinkError) Error() string {
 func (finalSymlinkError) Unwrap() []error { return []error{ErrFinalSymlink, syscall.ELOOP} }
 
 // New returns an FS rooted at dir, which must be an existing directory. The
-// directory is opened once: renaming it later does not move the FS.
+// directory is opened once: renaming it later does not move the FS. The FS is
+// safe for concurrent use.
 func New(dir string) (FS, error) {
 	return newFS(dir, true)
 }

@@ -455,3 +455,36 @@ func TestRenameNoReplaceOsFs(t *testing.T) {
 
 // osFS hides the concrete type of an OsFs from RenameNoReplace.
 type osFS struct{ *afero.OsFs }
+
+// TestLinkNoReplace covers the fallback of RenameNoReplace for file systems
+// without RENAME_NOREPLACE.
+func TestLinkNoReplace(t *testing.T) {
+	dir := t.TempDir()
+	build(t, dir, setup{{"/a", "file:a"}, {"/b", "file:b"}, {"/l", "link:/a"}, {"/d", "dir"}})
+	dirfd, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	require.NoError(t, err)
+	defer unix.Close(dirfd)
+
+	require.ErrorIs(t, linkNoReplace(dirfd, "a", dirfd, "b", unix.EINVAL), unix.EEXIST)
+	require.NoError(t, linkNoReplace(dirfd, "l", dirfd, "m", unix.EINVAL))
+	err = linkNoReplace(dirfd, "d", dirfd, "e", unix.EINVAL)
+	require.ErrorIs(t, err, ErrNoReplaceUnsupported)
+	require.ErrorIs(t, err, unix.EINVAL)
+	require.ErrorIs(t, linkNoReplace(dirfd, "nope", dirfd, "x", unix.EINVAL), unix.ENOENT)
+	require.Equal(t, map[string]string{
+		"/a": treedump.File(0o644, "a"),
+		"/b": treedump.File(0o644, "b"),
+		"/m": "symlink /a",
+		"/d": "dir 0755",
+	}, treedump.Dump(t, dir))
+}
+
+func TestLongPaths(t *testing.T) {
+	forEachResolver(t, func(t *testing.T, openat2 bool) {
+		fsys := newTestFS(t, t.TempDir(), openat2)
+		_, err := fsys.Stat(strings.Repeat("a/", unix.PathMax))
+		require.ErrorIs(t, err, syscall.ENAMETOOLONG)
+		_, err = fsys.Stat("/" + strings.Repeat("a", 300))
+		require.ErrorIs(t, err, syscall.ENAMETOOLONG)
+	})
+}
