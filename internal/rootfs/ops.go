@@ -21,16 +21,27 @@ func (e noReplaceError) Error() string {
 
 func (e noReplaceError) Unwrap() []error { return []error{ErrNoReplaceUnsupported, e.err} }
 
+// NoReplaceRenamer is implemented by file systems that rename without replacing
+// themselves: the FS of New, and wrappers of it that forward the call.
+type NoReplaceRenamer interface {
+	RenameNoReplace(oldname, newname string) error
+}
+
+// RenameNoReplace implements NoReplaceRenamer.
+func (r *rootFS) RenameNoReplace(oldname, newname string) error {
+	return r.rename(oldname, newname, unix.RENAME_NOREPLACE)
+}
+
 // RenameNoReplace renames oldname to newname only if newname does not exist,
 // atomically: renameat2(RENAME_NOREPLACE), and where the kernel or file system
 // lacks it, link(2) plus unlink(2) for anything but a directory. An existing
 // newname fails with an error matching fs.ErrExist. When neither way works the
-// error matches ErrNoReplaceUnsupported. fsys must come from New or be an
-// *afero.OsFs.
+// error matches ErrNoReplaceUnsupported. fsys must implement NoReplaceRenamer
+// (as the FS of New does) or be an *afero.OsFs.
 func RenameNoReplace(fsys FS, oldname, newname string) error {
 	switch f := fsys.(type) {
-	case *rootFS:
-		return f.rename(oldname, newname, unix.RENAME_NOREPLACE)
+	case NoReplaceRenamer:
+		return f.RenameNoReplace(oldname, newname)
 	case *afero.OsFs:
 		err := unix.Renameat2(unix.AT_FDCWD, oldname, unix.AT_FDCWD, newname, unix.RENAME_NOREPLACE)
 		if err == unix.EINVAL || err == unix.ENOSYS {

@@ -456,6 +456,32 @@ func TestRenameNoReplaceOsFs(t *testing.T) {
 // osFS hides the concrete type of an OsFs from RenameNoReplace.
 type osFS struct{ *afero.OsFs }
 
+// wrapFS is a wrapper that forwards RenameNoReplace.
+type wrapFS struct {
+	FS
+	calls int
+}
+
+func (w *wrapFS) RenameNoReplace(oldname, newname string) error {
+	w.calls++
+	return w.FS.(NoReplaceRenamer).RenameNoReplace(oldname, newname)
+}
+
+func TestRenameNoReplaceWrapper(t *testing.T) {
+	dir := t.TempDir()
+	build(t, dir, setup{{"/a", "file:a"}, {"/b", "file:b"}})
+	fsys, err := New(dir)
+	require.NoError(t, err)
+	w := &wrapFS{FS: fsys}
+	require.ErrorIs(t, RenameNoReplace(w, "/a", "/b"), fs.ErrExist)
+	require.NoError(t, RenameNoReplace(w, "/a", "/c"))
+	require.Equal(t, 2, w.calls)
+	require.Equal(t, map[string]string{
+		"/b": treedump.File(0o644, "b"),
+		"/c": treedump.File(0o644, "a"),
+	}, treedump.Dump(t, dir))
+}
+
 // TestLinkNoReplace covers the fallback of RenameNoReplace for file systems
 // without RENAME_NOREPLACE.
 func TestLinkNoReplace(t *testing.T) {
