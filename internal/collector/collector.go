@@ -178,7 +178,7 @@ func identify(fsys afero.Fs, p, rel string, size int64) (*manifest.Artifact, err
 		return nil, fmt.Errorf("%s: proc macro without readable metadata: %v; rebuild it", p, info.MetadataErr)
 	}
 	a.Kind, a.RustcVersion = manifest.KindProcMacro, info.Metadata.RustcVersion
-	a.Machine, a.Class = info.Machine.String(), info.Class.String()
+	a.Machine, a.Class = info.Arch.Machine.String(), info.Arch.Class.String()
 	return a, nil
 }
 
