@@ -179,8 +179,10 @@ func TestCollectRefuses(t *testing.T) {
 			wantErr: []string{"make prepare"},
 		},
 		{
-			name:    "an artifact of another rustc",
-			edit:    func(t *testing.T, f map[string][]byte) { f["rust/libpin_init.rmeta"] = sample(t, "trixie/libsample.rmeta") },
+			name: "an artifact of another rustc",
+			edit: func(t *testing.T, f map[string][]byte) {
+				f["rust/libpin_init.rmeta"] = sample(t, "trixie/libsample.rmeta")
+			},
 			wantIs:  ErrMixed,
 			wantErr: []string{"rust/libpin_init.rmeta (rustc 1.85.1", "make clean"},
 		},
@@ -191,8 +193,10 @@ func TestCollectRefuses(t *testing.T) {
 			wantErr: []string{"rust/libold.so (rustc 1.85.1"},
 		},
 		{
-			name:    "a truncated rmeta",
-			edit:    func(t *testing.T, f map[string][]byte) { f["rust/libkernel.rmeta"] = sample(t, "sid/libsample.half.rmeta") },
+			name: "a truncated rmeta",
+			edit: func(t *testing.T, f map[string][]byte) {
+				f["rust/libkernel.rmeta"] = sample(t, "sid/libsample.half.rmeta")
+			},
 			wantErr: []string{"/rust/libkernel.rmeta", "make prepare"},
 		},
 		{
