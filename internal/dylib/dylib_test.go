@@ -5,6 +5,8 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/golang/snappy"
@@ -257,6 +259,11 @@ func FuzzRead(f *testing.F) {
 	f.Add(procMacro(section(10, metaBlob(10, v197, true), false, 5)).bytes())
 	f.Add(procMacro(section(7, metaBlob(7, "rustc 1.68.0", false), true, 3)).bytes())
 	f.Add(procMacro(section(6, metaBlob(6, "rustc 1.63.0", false), true, 0)).bytes())
+	for _, name := range []string{"sid/libsamplemacro.so", "trixie/libsamplemacro.so"} {
+		data, err := os.ReadFile(filepath.Join(samples, name))
+		require.NoError(f, err)
+		f.Add(data)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		info, err := Read(bytes.NewReader(data), int64(len(data)))
 		if err == nil && info == nil {
