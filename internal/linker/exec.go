@@ -1,0 +1,226 @@
+package linker
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"syscall"
+
+	"github.com/linux-librust/linux-librust/internal/rootfs"
+)
+
+// execute carries out a plan. The record first gains the entries of what the plan will
+// make (so that after a crash every object of the tool is still known as such), then
+// every action runs, then the record is pruned to what is on disk.
+func (e *Engine) execute(p *plan) error {
+	if p.frozen {
+		return nil
+	}
+	pre := p.old.clone()
+	for en := range p.intent {
+		pre[en] = true
+	}
+	if !pre.equal(p.old) {
+		if err := writeRecord(e.FS, p.abi, pre); err != nil {
+			return err
+		}
+	}
+	var runErr error
+	for _, a := range p.actions {
+		if err := e.do(p, a); err != nil {
+			runErr = fmt.Errorf("%s: %w; run linux-librust repair %s once the cause is fixed", a, err, p.abi)
+			break
+		}
+	}
+	final, err := e.observe(p, pre)
+	if err != nil {
+		return errors.Join(runErr, err)
+	}
+	if !final.equal(pre) {
+		if err := writeRecord(e.FS, p.abi, final); err != nil {
+			return errors.Join(runErr, err)
+		}
+	}
+	return runErr
+}
+
+// observe returns the entries of r that still have something on disk.
+func (e *Engine) observe(p *plan, r record) (record, error) {
+	out := record{}
+	for en := range r {
+		l := path.Join(p.headers, en.path)
+		var keep bool
+		var err error
+		switch en.kind {
+		case entryDir:
+			var fi os.FileInfo
+			fi, err = lstat(e.FS, l)
+			keep = err == nil && fi.IsDir()
+			if isAbsent(err) {
+				err = nil
+			}
+		case entryLink:
+			t := target(p.abi, en.path)
+			var k, kt kind
+			if k, _, err = e.lstat(l, t); err == nil {
+				kt, _, err = e.lstat(l+TempSuffix, t)
+			}
+			keep = k == ours || kt == ours
+		case entryBackup:
+			var k, kt kind
+			if k, _, err = e.lstat(l+BackupSuffix, ""); err == nil {
+				kt, _, err = e.lstat(l+BackupTempSuffix, "")
+			}
+			keep = k != absent || kt != absent
+		}
+		if err != nil {
+			return nil, err
+		}
+		if keep {
+			out[en] = true
+		}
+	}
+	return out, nil
+}
+
+func isAbsent(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, errNotDir)
+}
+
+func renameNoReplace(fsys rootfs.FS, oldname, newname string) error {
+	return rootfs.RenameNoReplace(fsys, oldname, newname)
+}
+
+// do carries out one action.
+func (e *Engine) do(p *plan, a Action) error {
+	dir := path.Dir(a.Path)
+	switch a.Op {
+	case OpClean:
+		if err := e.FS.Remove(a.Path); err != nil && !isAbsent(err) {
+			return err
+		}
+	case OpMkdir:
+		if err := e.FS.Mkdir(a.Path, 0o755); err != nil {
+			return err
+		}
+	case OpBackup:
+		if err := e.backup(a); err != nil {
+			return err
+		}
+		e.log('W', "moved %s aside to %s (--force); unlink puts it back", a.Path, a.Path+BackupSuffix)
+	case OpLink:
+		// Create under a temporary name, then rename: the path goes from absent (or the
+		// backed-up object) to the finished link in one step.
+		tmp := a.Path + TempSuffix
+		if err := e.FS.SymlinkIfPossible(a.Target, tmp); err != nil {
+			return err
+		}
+		var err error
+		if a.Replace {
+			err = e.FS.Rename(tmp, a.Path)
+		} else {
+			err = renameNoReplace(e.FS, tmp, a.Path) // never replace what appeared meanwhile
+		}
+		if err != nil {
+			_ = e.FS.Remove(tmp)
+			return err
+		}
+	case OpUnlink:
+		// dpkg does not take the lock: check again just before removing.
+		k, _, err := e.lstat(a.Path, target(p.abi, a.rel))
+		if err != nil {
+			return err
+		}
+		if k != ours {
+			return fmt.Errorf("%s changed meanwhile; not removed", a.Path)
+		}
+		if err := e.FS.Remove(a.Path); err != nil {
+			return err
+		}
+	case OpRestore:
+		var err error
+		if a.Replace {
+			err = e.FS.Rename(a.Path+BackupSuffix, a.Path) // replaces the tool's link at once
+		} else {
+			err = renameNoReplace(e.FS, a.Path+BackupSuffix, a.Path)
+		}
+		if err != nil {
+			return err
+		}
+	case OpRmdir:
+		if err := e.FS.Remove(a.Path); err != nil {
+			if errors.Is(err, syscall.ENOTEMPTY) || errors.Is(err, syscall.EEXIST) {
+				e.log('W', "%s is not empty; left in place", a.Path)
+				return nil
+			}
+			return err
+		}
+	default:
+		return fmt.Errorf("unknown action %q", a.Op)
+	}
+	if a.Op != OpBackup {
+		e.log('I', "%s", a)
+	}
+	return syncDir(e.FS, dir)
+}
+
+// backup moves the object at a.Path aside. A regular file or a link is copied (to a
+// temporary name, then renamed), so that the link can replace the original in one rename;
+// a directory is renamed.
+func (e *Engine) backup(a Action) error {
+	bak := a.Path + BackupSuffix
+	if a.dir {
+		return renameNoReplace(e.FS, a.Path, bak)
+	}
+	fi, err := lstat(e.FS, a.Path)
+	if err != nil {
+		return err
+	}
+	if fi.Mode().Type() == fs.ModeSymlink {
+		t, err := e.FS.ReadlinkIfPossible(a.Path)
+		if err != nil {
+			return err
+		}
+		return e.FS.SymlinkIfPossible(t, bak) // symlink(2) creates atomically
+	}
+	tmp := a.Path + BackupTempSuffix
+	if err := e.copyFile(a.Path, tmp, fi); err != nil {
+		return err
+	}
+	return renameNoReplace(e.FS, tmp, bak)
+}
+
+// copyFile copies src to the new file dst with src's mode, owner and times.
+func (e *Engine) copyFile(src, dst string, fi os.FileInfo) error {
+	in, err := e.FS.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := e.FS.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(out, in)
+	if err == nil {
+		err = out.Sync()
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		if err := e.FS.Chown(dst, int(st.Uid), int(st.Gid)); err != nil && !errors.Is(err, fs.ErrPermission) {
+			return err
+		}
+	}
+	if err := e.FS.Chmod(dst, fi.Mode()&(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)); err != nil {
+		return err
+	}
+	return e.FS.Chtimes(dst, fi.ModTime(), fi.ModTime())
+}

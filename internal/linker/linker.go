@@ -1,0 +1,327 @@
+// Package linker links the Rust artifacts of a kernel into its headers tree, checks those
+// links and removes them.
+//
+// For every artifact P in the manifest of <artifacts> (layout.Artifacts), <headers>/P
+// (layout.Headers) becomes a relative symbolic link to <artifacts>/P. Every command first
+// computes a plan (a list of Actions) from what it finds, then executes it; with DryRun
+// it only reports the plan.
+//
+// # Status line
+//
+// Status.Line is one line per ABI, stable across versions:
+//
+//	<abi>: <state> headers=<yes|no> artifacts=<yes|no> links=<linked>/<artifacts> conflicts=<n> stale=<n>
+//
+// headers: <headers>/Makefile exists. artifacts: <artifacts>/linux-librust.manifest
+// exists. links: artifacts whose link is in place, of the artifacts in the manifest.
+// conflicts: problems that link cannot fix by itself (a foreign object in the way, a
+// parent directory that is a symbolic link, a missing artifact, an unreadable manifest).
+// stale: links of the tool (and leftover temporary links) that repair would remove. The
+// state is the first that applies:
+//
+//	conflict  conflicts > 0
+//	stale     stale > 0
+//	linked    both trees present, at least one artifact, all linked
+//	partial   some linked
+//	unlinked  none linked
+//
+// # JSON
+//
+// StatusJSON writes {"format":1,"kernels":[Status…]} with the fields named by the json
+// tags of Status and Problem; later versions only add fields.
+package linker
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/linux-librust/linux-librust/internal/layout"
+	"github.com/linux-librust/linux-librust/internal/manifest"
+	"github.com/linux-librust/linux-librust/internal/rootfs"
+)
+
+// Suffixes of the names the tool gives to objects next to <headers>/P.
+const (
+	TempSuffix       = ".linux-librust-tmp"        // a link being created
+	BackupSuffix     = ".linux-librust-backup"     // a foreign object moved aside by --force
+	BackupTempSuffix = ".linux-librust-backup-tmp" // a backup copy being written
+)
+
+// DefaultLockWait bounds the wait for another instance.
+const DefaultLockWait = 60 * time.Second
+
+// Engine links, unlinks, repairs and reports on the kernels under the root of FS.
+type Engine struct {
+	FS       rootfs.FS
+	Log      func(level byte, msg string) // level 'I', 'W' or 'E'; nil discards
+	DryRun   bool                         // plan and report, change nothing
+	Force    bool                         // move foreign objects in the way aside
+	LockWait time.Duration                // 0: DefaultLockWait
+}
+
+// Op names an action.
+type Op string
+
+// Actions, in the order a plan may contain them for one path.
+const (
+	OpClean   Op = "clean"   // remove a leftover temporary object of the tool
+	OpMkdir   Op = "mkdir"   // create a directory on the way to a link
+	OpBackup  Op = "backup"  // move a foreign object aside (--force)
+	OpLink    Op = "link"    // create a link (temporary name, rename, directory fsync)
+	OpUnlink  Op = "unlink"  // remove a link of the tool
+	OpRestore Op = "restore" // put a backup back in place
+	OpRmdir   Op = "rmdir"   // remove an empty directory
+)
+
+// Action is one step of a plan. Paths are absolute inside the root.
+type Action struct {
+	Op     Op     `json:"op"`
+	Path   string `json:"path"`
+	Target string `json:"target,omitempty"` // OpLink: the link target
+	// Replace: OpLink replaces a foreign object already copied to its backup, OpRestore
+	// replaces the tool's link; both in one rename, so the path is never missing.
+	Replace bool `json:"replace,omitempty"`
+	dir     bool // OpBackup, OpRestore: the object is a directory, moved by rename
+	rel     string
+}
+
+func (a Action) String() string {
+	switch a.Op {
+	case OpLink:
+		return fmt.Sprintf("link %s -> %s", a.Path, a.Target)
+	case OpBackup:
+		return fmt.Sprintf("move %s aside to %s", a.Path, a.Path+BackupSuffix)
+	case OpRestore:
+		return fmt.Sprintf("restore %s from %s", a.Path, a.Path+BackupSuffix)
+	case OpClean:
+		return fmt.Sprintf("remove leftover %s", a.Path)
+	case OpUnlink:
+		return fmt.Sprintf("remove link %s", a.Path)
+	default:
+		return fmt.Sprintf("%s %s", a.Op, a.Path)
+	}
+}
+
+// Problem kinds.
+const (
+	ProblemConflict       = "conflict"        // a foreign object where a link belongs
+	ProblemSymlinkParent  = "symlink-parent"  // a parent directory is a symbolic link
+	ProblemNotDirectory   = "not-directory"   // a parent directory is something else
+	ProblemBackupExists   = "backup-exists"   // --force, but the backup name is taken
+	ProblemRestoreBlocked = "restore-blocked" // a backup cannot go back: its path is taken
+	ProblemArtifact       = "artifact"        // an artifact is missing or not a regular file
+	ProblemManifest       = "manifest"        // the manifest cannot be read
+	ProblemHeadersPath    = "headers-path"    // the headers tree is reached through a link
+)
+
+// Problem is something the tool cannot fix by itself.
+type Problem struct {
+	Kind    string `json:"kind"`
+	Path    string `json:"path,omitempty"`
+	Message string `json:"message"`
+}
+
+// Report is the outcome of a command for one ABI.
+type Report struct {
+	ABI      string
+	Actions  []Action  // planned; executed unless DryRun or an error stopped them
+	Problems []Problem // the command ends with problems (exit status 1) when not empty
+}
+
+func (e *Engine) log(level byte, format string, args ...any) {
+	if e.Log != nil {
+		e.Log(level, fmt.Sprintf(format, args...))
+	}
+}
+
+type mode int
+
+const (
+	modeLink   mode = iota // make the links; nothing to do when a tree is missing
+	modeUnlink             // remove everything of the tool
+	modeRepair             // link where both trees exist, else clean up
+)
+
+// Link links the artifacts of abi into its headers tree.
+func (e *Engine) Link(abi string) (*Report, error) {
+	return e.locked(func() (*Report, error) { return e.run(abi, modeLink) })
+}
+
+// Unlink removes what Link made for abi and restores the backups.
+func (e *Engine) Unlink(abi string) (*Report, error) {
+	return e.locked(func() (*Report, error) { return e.run(abi, modeUnlink) })
+}
+
+// Repair converges each of abis: links where both trees exist; elsewhere removes the
+// tool's links, its directories and a headers directory left only because of them.
+// It goes on after an error and returns all errors joined.
+func (e *Engine) Repair(abis []string) ([]*Report, error) {
+	var reports []*Report
+	var errs []error
+	_, err := e.locked(func() (*Report, error) {
+		for _, abi := range abis {
+			r, err := e.run(abi, modeRepair)
+			if r != nil {
+				reports = append(reports, r)
+			}
+			if err != nil {
+				errs = append(errs, err)
+			}
+		}
+		return nil, nil
+	})
+	if err != nil {
+		return reports, err
+	}
+	return reports, errors.Join(errs...)
+}
+
+// RepairAll repairs every ABI found under the root (see ABIs).
+func (e *Engine) RepairAll() ([]*Report, error) {
+	var reports []*Report
+	var errs []error
+	_, err := e.locked(func() (*Report, error) {
+		abis, err := e.ABIs()
+		if err != nil {
+			return nil, err
+		}
+		for _, abi := range abis {
+			r, err := e.run(abi, modeRepair)
+			if r != nil {
+				reports = append(reports, r)
+			}
+			if err != nil {
+				errs = append(errs, err)
+			}
+		}
+		return nil, nil
+	})
+	if err != nil {
+		return reports, err
+	}
+	return reports, errors.Join(errs...)
+}
+
+// run plans and, unless DryRun, executes one command for abi. The lock is held.
+func (e *Engine) run(abi string, md mode) (*Report, error) {
+	p, err := e.plan(abi, md)
+	if err != nil {
+		return nil, err
+	}
+	r := &Report{ABI: abi, Actions: p.actions, Problems: p.problems}
+	if p.nothing != "" {
+		e.log('I', "%s: nothing to do: %s", abi, p.nothing)
+	}
+	for _, pr := range p.problems {
+		e.log('E', "%s", pr.Message)
+	}
+	if e.DryRun {
+		for _, a := range p.actions {
+			e.log('I', "would %s", a)
+		}
+		return r, nil
+	}
+	return r, e.execute(p)
+}
+
+// ABIs returns every ABI found under the root, sorted: headers trees, artifacts trees
+// and state records.
+func (e *Engine) ABIs() ([]string, error) {
+	set := map[string]bool{}
+	for _, pattern := range []string{layout.HeadersPattern, layout.ArtifactsPattern, path.Join(layout.StateDir, "%s")} {
+		abis, err := e.scan(pattern)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range abis {
+			set[a] = true
+		}
+	}
+	delete(set, path.Base(layout.LockFile))
+	abis := make([]string, 0, len(set))
+	for a := range set {
+		abis = append(abis, a)
+	}
+	sort.Strings(abis)
+	return abis, nil
+}
+
+// scan lists the directory holding the %s component of pattern and returns the ABIs of
+// the entries that match.
+func (e *Engine) scan(pattern string) ([]string, error) {
+	i := strings.Index(pattern, "%s")
+	if i < 0 {
+		return nil, nil
+	}
+	dir := path.Dir(pattern[:i] + "x")
+	rest := pattern[len(dir)+1:] // component with %s, and what follows
+	f, err := e.FS.Open(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", dir, err)
+	}
+	names, err := f.Readdirnames(-1)
+	f.Close()
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", dir, err)
+	}
+	comp, _, _ := strings.Cut(rest, "/")
+	pre, suf, _ := strings.Cut(comp, "%s")
+	var abis []string
+	for _, n := range names {
+		if !strings.HasPrefix(n, pre) || !strings.HasSuffix(n, suf) || len(n) <= len(pre)+len(suf) {
+			continue
+		}
+		abi := n[len(pre) : len(n)-len(suf)]
+		if layout.ABIFromPath(pattern, fmt.Sprintf(pattern, abi)) == abi {
+			abis = append(abis, abi)
+		}
+	}
+	return abis, nil
+}
+
+// target is the link target for artifact p: relative, from the link's directory.
+func target(abi, p string) string {
+	from := path.Dir(path.Join(layout.Headers(abi), p))
+	to := path.Join(layout.Artifacts(abi), p)
+	return relPath(from, to)
+}
+
+// relPath returns to relative to the directory from; both absolute and clean.
+func relPath(from, to string) string {
+	fs := strings.Split(strings.TrimPrefix(from, "/"), "/")
+	ts := strings.Split(strings.TrimPrefix(to, "/"), "/")
+	if from == "/" {
+		fs = nil
+	}
+	n := 0
+	for n < len(fs) && n < len(ts)-1 && fs[n] == ts[n] {
+		n++
+	}
+	parts := make([]string, 0, len(fs)-n+len(ts)-n)
+	for range fs[n:] {
+		parts = append(parts, "..")
+	}
+	parts = append(parts, ts[n:]...)
+	return strings.Join(parts, "/")
+}
+
+// readManifest reads the manifest of abi's artifacts tree and checks its ABI.
+func (e *Engine) readManifest(abi string) (*manifest.Manifest, error) {
+	m, err := manifest.Read(e.FS, layout.Artifacts(abi))
+	if err != nil {
+		return nil, err
+	}
+	if m.ABI != abi {
+		return nil, fmt.Errorf("manifest %s is for ABI %s, not %s; reinstall linux-librust-%s",
+			path.Join(layout.Artifacts(abi), layout.ManifestName), m.ABI, abi, abi)
+	}
+	return m, nil
+}

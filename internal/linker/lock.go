@@ -1,0 +1,40 @@
+package linker
+
+import (
+	"github.com/linux-librust/linux-librust/internal/layout"
+	"github.com/linux-librust/linux-librust/internal/lock"
+	"github.com/linux-librust/linux-librust/internal/rootfs"
+)
+
+// unwrapper is implemented by wrappers of a rootfs.FS (internal/faultfs): the lock needs
+// the real file descriptors of the wrapped FS.
+type unwrapper interface {
+	Unwrap() rootfs.FS
+}
+
+// locked runs fn holding the lock of the root (layout.LockFile), so that instances (a
+// kernel hook and an administrator, say) never interleave. It waits at most LockWait.
+// A dry run changes nothing and takes no lock.
+func (e *Engine) locked(fn func() (*Report, error)) (*Report, error) {
+	if e.DryRun {
+		return fn()
+	}
+	wait := e.LockWait
+	if wait == 0 {
+		wait = DefaultLockWait
+	}
+	fsys := e.FS
+	for {
+		u, ok := fsys.(unwrapper)
+		if !ok {
+			break
+		}
+		fsys = u.Unwrap()
+	}
+	l, err := lock.Acquire(fsys, layout.LockFile, wait)
+	if err != nil {
+		return nil, err
+	}
+	defer l.Release()
+	return fn()
+}

@@ -1,0 +1,648 @@
+package linker
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"sort"
+	"strings"
+	"syscall"
+
+	"github.com/linux-librust/linux-librust/internal/layout"
+	"github.com/linux-librust/linux-librust/internal/manifest"
+)
+
+// plan is what one command will do for one ABI.
+type plan struct {
+	abi                string
+	headers, artifacts string
+	headersPresent     bool
+	artifactsPresent   bool
+	nothing            string // why there is nothing to do, when there is not
+	frozen             bool   // leave the record alone: the tree is not understood
+	actions            []Action
+	problems           []Problem
+	old                record // the record as read
+	intent             record // entries to add before acting (intent precedes change)
+
+	// counts for Status
+	artifactCount, linked, conflicts, stale int
+}
+
+func (p *plan) problem(kind, at, format string, args ...any) {
+	p.problems = append(p.problems, Problem{Kind: kind, Path: at, Message: fmt.Sprintf(format, args...)})
+	p.conflicts++
+}
+
+func (p *plan) add(a Action) { p.actions = append(p.actions, a) }
+
+// kind of object found at a path.
+type kind int
+
+const (
+	absent      kind = iota
+	ours             // a link whose target is exactly the expected one
+	foreignLink      // any other link
+	regular
+	directory
+	special // fifo, socket, device
+)
+
+func (k kind) String() string {
+	return [...]string{"nothing", "a link of linux-librust", "a symbolic link", "a regular file", "a directory", "a special file"}[k]
+}
+
+// lstat returns the kind of the object at p; want is the target that makes a link ours.
+func (e *Engine) lstat(p, want string) (kind, string, error) {
+	fi, err := lstat(e.FS, p)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errNotDir) {
+		return absent, "", nil
+	}
+	if err != nil {
+		return absent, "", fmt.Errorf("inspect %s: %w", p, err)
+	}
+	switch fi.Mode().Type() {
+	case fs.ModeSymlink:
+		t, err := e.FS.ReadlinkIfPossible(p)
+		if err != nil {
+			return absent, "", fmt.Errorf("read link %s: %w", p, err)
+		}
+		if want != "" && t == want {
+			return ours, t, nil
+		}
+		return foreignLink, t, nil
+	case 0:
+		return regular, "", nil
+	case fs.ModeDir:
+		return directory, "", nil
+	default:
+		return special, "", nil
+	}
+}
+
+// errNotDir: a path component is not a directory, so the path does not exist.
+var errNotDir = syscall.ENOTDIR
+
+func lstat(fsys interface {
+	LstatIfPossible(string) (os.FileInfo, bool, error)
+}, p string) (os.FileInfo, error) {
+	fi, _, err := fsys.LstatIfPossible(p)
+	return fi, err
+}
+
+// parents is the state of the directories on the way to <headers>/P.
+type parents struct {
+	missing []string // relative directories to create, outermost first
+	problem *Problem
+}
+
+// plan computes the actions of md for abi from what is on disk.
+func (e *Engine) plan(abi string, md mode) (*plan, error) {
+	if err := layout.ValidateABI(abi); err != nil {
+		return nil, err
+	}
+	p := &plan{abi: abi, headers: layout.Headers(abi), artifacts: layout.Artifacts(abi)}
+	var err error
+	if p.headersPresent, err = e.exists(path.Join(p.headers, "Makefile")); err != nil {
+		return nil, err
+	}
+	if p.artifactsPresent, err = e.exists(path.Join(p.artifacts, layout.ManifestName)); err != nil {
+		return nil, err
+	}
+	if md == modeLink && (!p.headersPresent || !p.artifactsPresent) {
+		switch {
+		case !p.headersPresent && !p.artifactsPresent:
+			p.nothing = fmt.Sprintf("neither %s nor %s is installed", p.headers, p.artifacts)
+		case !p.headersPresent:
+			p.nothing = fmt.Sprintf("%s is not installed (no Makefile)", p.headers)
+		default:
+			p.nothing = fmt.Sprintf("%s is not installed (no %s)", p.artifacts, layout.ManifestName)
+		}
+		p.frozen = true
+		return p, nil
+	}
+	if p.old, err = readRecord(e.FS, abi); err != nil {
+		return nil, err
+	}
+	p.intent = record{}
+
+	// The links are relative and go up through the headers tree: it and every directory
+	// above it must be real directories, or the targets would resolve elsewhere.
+	for d := p.headers; d != "/"; d = path.Dir(d) {
+		fi, err := lstat(e.FS, d)
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errNotDir) {
+			if d == p.headers && md != modeLink {
+				p.nothing = fmt.Sprintf("%s does not exist", p.headers)
+				return p, nil // nothing of the tool's can exist; the record is pruned
+			}
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("inspect %s: %w", d, err)
+		}
+		if !fi.IsDir() {
+			p.problem(ProblemHeadersPath, d, "%s is not a directory (a symbolic link?); linux-librust leaves %s alone", d, p.headers)
+			p.frozen = true
+			return p, nil
+		}
+	}
+
+	var m *manifest.Manifest
+	if p.artifactsPresent {
+		m, err = e.readManifest(abi)
+		if err != nil {
+			if p.headersPresent && md != modeUnlink {
+				// Without a manifest the set of links is unknown: change nothing.
+				p.problem(ProblemManifest, path.Join(p.artifacts, layout.ManifestName), "%v", err)
+				p.frozen = true
+				return p, nil
+			}
+			e.log('W', "%v", err)
+			m = nil
+		}
+	}
+	if m != nil {
+		p.artifactCount = len(m.Artifacts)
+	}
+
+	want := map[string]bool{}
+	if md != modeUnlink && p.headersPresent && m != nil {
+		for _, a := range m.Artifacts {
+			want[a.Path] = true
+		}
+	}
+	cands := map[string]bool{}
+	if m != nil {
+		for _, a := range m.Artifacts {
+			cands[a.Path] = true
+		}
+	}
+	for e := range p.old {
+		if e.kind != entryDir {
+			cands[e.path] = true
+		}
+	}
+	paths := make([]string, 0, len(cands))
+	for c := range cands {
+		paths = append(paths, c)
+	}
+	sort.Strings(paths)
+
+	s := &planner{e: e, p: p, dirs: map[string]dirInfo{}, removed: map[string]bool{}, made: map[string]bool{}}
+	for _, rel := range paths {
+		if want[rel] {
+			if err := s.linkOne(rel); err != nil {
+				return nil, err
+			}
+		} else if err := s.unlinkOne(rel); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.dirs2(md); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func (e *Engine) exists(p string) (bool, error) {
+	_, err := lstat(e.FS, p)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errNotDir) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("inspect %s: %w", p, err)
+	}
+	return true, nil
+}
+
+type dirInfo struct {
+	k      kind
+	target string
+}
+
+// planner holds what planning has learnt about one headers tree.
+type planner struct {
+	e       *Engine
+	p       *plan
+	dirs    map[string]dirInfo // relative directory → what is there
+	made    map[string]bool    // relative directories the plan creates
+	removed map[string]bool    // absolute paths the plan removes or moves away
+	needed  map[string]bool    // relative directories that hold a wanted link
+}
+
+func (s *planner) abs(rel string) string { return path.Join(s.p.headers, rel) }
+
+// walk inspects the directories on the way to rel inside the headers tree.
+func (s *planner) walk(rel string) (parents, error) {
+	var ps parents
+	comps := strings.Split(rel, "/")
+	for i := 1; i < len(comps); i++ {
+		d := strings.Join(comps[:i], "/")
+		info, ok := s.dirs[d]
+		if !ok {
+			k, t, err := s.e.lstat(s.abs(d), "")
+			if err != nil {
+				return ps, err
+			}
+			info = dirInfo{k, t}
+			s.dirs[d] = info
+		}
+		switch info.k {
+		case directory:
+		case absent:
+			ps.missing = append(ps.missing, d)
+		case foreignLink:
+			// Never write through it: Debian's scripts -> ../../lib/linux-kbuild-<ver>/scripts
+			// is shared by every flavour of the kernel version and owned by another package.
+			ps.problem = &Problem{Kind: ProblemSymlinkParent, Path: s.abs(d), Message: fmt.Sprintf(
+				"%s is a symlink into another package's tree (-> %s); %s not linked", s.abs(d), info.target, rel)}
+			return ps, nil
+		default:
+			ps.problem = &Problem{Kind: ProblemNotDirectory, Path: s.abs(d), Message: fmt.Sprintf(
+				"%s is %s, not a directory; %s not linked", s.abs(d), info.k, rel)}
+			return ps, nil
+		}
+	}
+	return ps, nil
+}
+
+// artifactOK checks that <artifacts>/rel is a regular file reached through real
+// directories, so the link resolves inside the artifacts tree.
+func (s *planner) artifactOK(rel string) (bool, error) {
+	a := s.p.artifacts
+	comps := strings.Split(rel, "/")
+	for i := range comps {
+		a = path.Join(a, comps[i])
+		fi, err := lstat(s.e.FS, a)
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errNotDir) {
+			return false, nil
+		}
+		if err != nil {
+			return false, fmt.Errorf("inspect %s: %w", a, err)
+		}
+		if i < len(comps)-1 && !fi.IsDir() || i == len(comps)-1 && !fi.Mode().IsRegular() {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// linkOne plans the link of artifact rel.
+func (s *planner) linkOne(rel string) error {
+	p, l, t := s.p, s.abs(rel), target(s.p.abi, rel)
+	ps, err := s.walk(rel)
+	if err != nil {
+		return err
+	}
+	if ps.problem != nil {
+		p.problem(ps.problem.Kind, ps.problem.Path, "%s", ps.problem.Message)
+		return nil
+	}
+	if ok, err := s.artifactOK(rel); err != nil {
+		return err
+	} else if !ok {
+		p.problem(ProblemArtifact, path.Join(p.artifacts, rel), "%s is missing or not a regular file; %s not linked; reinstall linux-librust-%s",
+			path.Join(p.artifacts, rel), rel, p.abi)
+		return nil
+	}
+	s.need(rel)
+	if len(ps.missing) > 0 {
+		// Everything below a missing directory is missing too: no more look-ups.
+		for _, d := range ps.missing {
+			if !s.made[d] {
+				s.made[d] = true
+				p.intent[entry{entryDir, d}] = true
+				p.add(Action{Op: OpMkdir, Path: s.abs(d), rel: d})
+			}
+		}
+		p.intent[entry{entryLink, rel}] = true
+		p.add(Action{Op: OpLink, Path: l, Target: t, rel: rel})
+		return nil
+	}
+
+	tk, _, err := s.e.lstat(l+TempSuffix, t)
+	if err != nil {
+		return err
+	}
+	switch tk {
+	case absent:
+	case ours:
+		p.stale++
+		p.add(Action{Op: OpClean, Path: l + TempSuffix, rel: rel})
+	default:
+		p.problem(ProblemConflict, l+TempSuffix, "%s is %s not made by linux-librust; %s not linked; move it away", l+TempSuffix, tk, rel)
+		return nil
+	}
+	backedUp, err := s.backupState(rel)
+	if err != nil {
+		return err
+	}
+
+	k, cur, err := s.e.lstat(l, t)
+	if err != nil {
+		return err
+	}
+	switch k {
+	case ours:
+		p.linked++
+		p.intent[entry{entryLink, rel}] = true
+		if backedUp {
+			p.intent[entry{entryBackup, rel}] = true
+		}
+		return nil
+	case absent:
+		if backedUp {
+			p.intent[entry{entryBackup, rel}] = true
+		}
+		p.intent[entry{entryLink, rel}] = true
+		p.add(Action{Op: OpLink, Path: l, Target: t, rel: rel})
+		return nil
+	}
+
+	what := k.String()
+	if k == foreignLink {
+		what = fmt.Sprintf("a symbolic link not made by linux-librust (-> %s)", cur)
+	}
+	// A backup recorded and identical to the object in place: the copy finished before
+	// an interruption; replace the object now.
+	if backedUp && k != directory {
+		same, err := s.same(l, l+BackupSuffix)
+		if err != nil {
+			return err
+		}
+		if same {
+			p.intent[entry{entryBackup, rel}] = true
+			p.intent[entry{entryLink, rel}] = true
+			p.add(Action{Op: OpLink, Path: l, Target: t, Replace: true, rel: rel})
+			return nil
+		}
+	}
+	if !s.e.Force || k == special {
+		hint := "; use --force to move it aside"
+		if k == special {
+			hint = "; move it away"
+		}
+		p.problem(ProblemConflict, l, "conflict: %s is %s; %s not linked%s", l, what, rel, hint)
+		return nil
+	}
+	if bk, _, err := s.e.lstat(l+BackupSuffix, ""); err != nil {
+		return err
+	} else if bk != absent {
+		p.problem(ProblemBackupExists, l+BackupSuffix, "conflict: %s is %s; --force cannot move it aside: %s exists", l, what, l+BackupSuffix)
+		return nil
+	}
+	p.intent[entry{entryBackup, rel}] = true
+	p.intent[entry{entryLink, rel}] = true
+	p.add(Action{Op: OpBackup, Path: l, dir: k == directory, rel: rel})
+	// A file or link is copied, so the link replaces it in one rename; a directory is
+	// moved, and the path is missing until the link is in place.
+	p.add(Action{Op: OpLink, Path: l, Target: t, Replace: k != directory, rel: rel})
+	return nil
+}
+
+// backupState reports whether rel has a complete backup of the tool, and plans the
+// removal of an incomplete copy.
+func (s *planner) backupState(rel string) (bool, error) {
+	if !s.p.old.has(entryBackup, rel) {
+		return false, nil
+	}
+	l := s.abs(rel)
+	if k, _, err := s.e.lstat(l+BackupTempSuffix, ""); err != nil {
+		return false, err
+	} else if k != absent {
+		s.p.add(Action{Op: OpClean, Path: l + BackupTempSuffix, rel: rel})
+		s.removed[l+BackupTempSuffix] = true
+	}
+	k, _, err := s.e.lstat(l+BackupSuffix, "")
+	if err != nil {
+		return false, err
+	}
+	return k != absent, nil
+}
+
+// same reports whether a and b are both regular files with the same content, or both
+// links with the same target.
+func (s *planner) same(a, b string) (bool, error) {
+	ka, ta, err := s.e.lstat(a, "")
+	if err != nil {
+		return false, err
+	}
+	kb, tb, err := s.e.lstat(b, "")
+	if err != nil {
+		return false, err
+	}
+	if ka != kb {
+		return false, nil
+	}
+	switch ka {
+	case foreignLink:
+		return ta == tb, nil
+	case regular:
+		da, err := readSmall(s.e, a)
+		if err != nil {
+			return false, err
+		}
+		db, err := readSmall(s.e, b)
+		if err != nil {
+			return false, err
+		}
+		return da != nil && db != nil && bytes.Equal(da, db), nil
+	}
+	return false, nil
+}
+
+// readSmall reads a file of at most 64 MiB; nil when larger.
+func readSmall(e *Engine, p string) ([]byte, error) {
+	const max = 64 << 20
+	f, err := e.FS.Open(p)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", p, err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", p, err)
+	}
+	if len(data) > max {
+		return nil, nil
+	}
+	return data, nil
+}
+
+// unlinkOne plans the removal of what the tool made for rel.
+func (s *planner) unlinkOne(rel string) error {
+	p, l, t := s.p, s.abs(rel), target(s.p.abi, rel)
+	ps, err := s.walk(rel)
+	if err != nil {
+		return err
+	}
+	if ps.problem != nil || len(ps.missing) > 0 {
+		return nil // the tool never writes through a link; nothing can be below a missing directory
+	}
+	if k, _, err := s.e.lstat(l+TempSuffix, t); err != nil {
+		return err
+	} else if k == ours {
+		p.stale++
+		s.removed[l+TempSuffix] = true
+		p.add(Action{Op: OpClean, Path: l + TempSuffix, rel: rel})
+	}
+	backedUp, err := s.backupState(rel)
+	if err != nil {
+		return err
+	}
+	k, _, err := s.e.lstat(l, t)
+	if err != nil {
+		return err
+	}
+	if k == ours {
+		p.stale++
+	}
+	if !backedUp {
+		if k == ours {
+			s.removed[l] = true
+			p.add(Action{Op: OpUnlink, Path: l, rel: rel})
+		}
+		return nil
+	}
+	bk, _, err := s.e.lstat(l+BackupSuffix, "")
+	if err != nil {
+		return err
+	}
+	switch k {
+	case ours, absent:
+		if k == ours && bk == directory {
+			// rename(2) cannot put a directory over a link: remove the link first.
+			p.add(Action{Op: OpUnlink, Path: l, rel: rel})
+		}
+		s.removed[l+BackupSuffix] = true
+		p.add(Action{Op: OpRestore, Path: l, Replace: k == ours && bk != directory, dir: bk == directory, rel: rel})
+		return nil
+	}
+	// The object in place is foreign. Identical to the backup: the backup was copied
+	// but the link never replaced it, so the copy is redundant.
+	if same, err := s.same(l, l+BackupSuffix); err != nil {
+		return err
+	} else if same {
+		s.removed[l+BackupSuffix] = true
+		p.add(Action{Op: OpClean, Path: l + BackupSuffix, rel: rel})
+		return nil
+	}
+	p.intent[entry{entryBackup, rel}] = true
+	p.problem(ProblemRestoreBlocked, l, "cannot restore %s from %s: %s is now %s not made by linux-librust; move one of them away and rerun",
+		l, l+BackupSuffix, l, k)
+	return nil
+}
+
+func (s *planner) need(rel string) {
+	if s.needed == nil {
+		s.needed = map[string]bool{}
+	}
+	for d := path.Dir(rel); d != "."; d = path.Dir(d) {
+		s.needed[d] = true
+	}
+}
+
+// dirs2 keeps the recorded directories that still hold links, plans the removal of the
+// others once empty, and, when the headers package is gone, of the directories it left
+// only because of the tool's objects, up to the headers directory itself.
+func (s *planner) dirs2(md mode) error {
+	p := s.p
+	cands := map[string]bool{}
+	for _, d := range p.old.paths(entryDir) {
+		if fi, err := lstat(s.e.FS, s.abs(d)); err == nil && fi.IsDir() {
+			cands[d] = true
+		} else if err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, errNotDir) {
+			return fmt.Errorf("inspect %s: %w", s.abs(d), err)
+		}
+	}
+	// dpkg could not remove the headers directory and the directories above the tool's
+	// objects because of them; it would have removed them, empty, otherwise. Only then
+	// does the tool remove directories it did not create, and only empty ones.
+	leftovers := md != modeLink && !p.headersPresent && (len(p.old) > 0 || len(p.actions) > 0)
+	if leftovers {
+		for e := range p.old {
+			for d := path.Dir(e.path); d != "."; d = path.Dir(d) {
+				cands[d] = true
+			}
+			if e.kind == entryDir {
+				cands[e.path] = true
+			}
+		}
+		cands["."] = true
+	}
+	list := make([]string, 0, len(cands))
+	for d := range cands {
+		list = append(list, d)
+	}
+	// Deepest first, so that a parent is judged after its children.
+	sort.Slice(list, func(i, j int) bool {
+		di, dj := strings.Count(list[i], "/"), strings.Count(list[j], "/")
+		if list[i] == "." {
+			di = -1
+		}
+		if list[j] == "." {
+			dj = -1
+		}
+		if di != dj {
+			return di > dj
+		}
+		return list[i] < list[j]
+	})
+	for _, d := range list {
+		recorded := p.old.has(entryDir, d)
+		if s.needed[d] || s.made[d] {
+			if recorded {
+				p.intent[entry{entryDir, d}] = true
+			}
+			continue
+		}
+		abs := s.abs(d)
+		if d != "." {
+			if info, ok := s.dirs[d]; ok && info.k != directory {
+				continue
+			}
+			if fi, err := lstat(s.e.FS, abs); err != nil || !fi.IsDir() {
+				continue
+			}
+		}
+		empty, err := s.emptyAfter(abs)
+		if err != nil {
+			return err
+		}
+		if !empty {
+			if recorded {
+				p.intent[entry{entryDir, d}] = true
+			}
+			continue
+		}
+		if d == "." && !leftovers {
+			continue
+		}
+		s.removed[abs] = true
+		p.add(Action{Op: OpRmdir, Path: abs, rel: d})
+	}
+	return nil
+}
+
+// emptyAfter reports whether directory dir holds nothing but objects the plan removes.
+func (s *planner) emptyAfter(dir string) (bool, error) {
+	f, err := s.e.FS.Open(dir)
+	if err != nil {
+		return false, fmt.Errorf("list %s: %w", dir, err)
+	}
+	names, err := f.Readdirnames(-1)
+	f.Close()
+	if err != nil {
+		return false, fmt.Errorf("list %s: %w", dir, err)
+	}
+	for _, n := range names {
+		if !s.removed[path.Join(dir, n)] {
+			return false, nil
+		}
+	}
+	return true, nil
+}

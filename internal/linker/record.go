@@ -1,0 +1,205 @@
+package linker
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/linux-librust/linux-librust/internal/layout"
+	"github.com/linux-librust/linux-librust/internal/manifest"
+	"github.com/linux-librust/linux-librust/internal/rootfs"
+)
+
+// The state record <StateDir>/<ABI> lists what linux-librust made in the headers tree of
+// that ABI, so that ownership stays decidable after a crash. It is text:
+//
+//	linux-librust-state 1
+//	backup rust/libfoo.rmeta
+//	dir rust
+//	link rust/libcore.rmeta
+//
+// One "<kind> <path>" line per entry, sorted, paths relative to the headers tree. "dir"
+// is a directory the tool created, "backup" a foreign object it moved aside to
+// <path>.linux-librust-backup, "link" a link it created (an index: a link is the tool's
+// only when its target is exactly the expected one). Entries are added BEFORE the
+// change is made and dropped after it is undone, so the record always covers the disk;
+// entries with nothing on disk are pruned. The file is replaced atomically (temporary
+// file, fsync, rename, directory fsync) and removed when empty.
+const recordHeader = "linux-librust-state 1"
+
+// maxRecordBytes bounds a record: a few thousand entries.
+const maxRecordBytes = 1 << 20
+
+type entryKind string
+
+const (
+	entryBackup entryKind = "backup"
+	entryDir    entryKind = "dir"
+	entryLink   entryKind = "link"
+)
+
+type entry struct {
+	kind entryKind
+	path string
+}
+
+// record is a set of entries.
+type record map[entry]bool
+
+func (r record) has(k entryKind, p string) bool { return r[entry{k, p}] }
+
+func (r record) clone() record {
+	c := make(record, len(r))
+	for e := range r {
+		c[e] = true
+	}
+	return c
+}
+
+func (r record) equal(o record) bool {
+	if len(r) != len(o) {
+		return false
+	}
+	for e := range r {
+		if !o[e] {
+			return false
+		}
+	}
+	return true
+}
+
+func (r record) paths(k entryKind) []string {
+	var ps []string
+	for e := range r {
+		if e.kind == k {
+			ps = append(ps, e.path)
+		}
+	}
+	sort.Strings(ps)
+	return ps
+}
+
+func (r record) marshal() []byte {
+	lines := make([]string, 0, len(r))
+	for e := range r {
+		lines = append(lines, string(e.kind)+" "+e.path)
+	}
+	sort.Strings(lines)
+	return []byte(recordHeader + "\n" + strings.Join(lines, "\n") + "\n")
+}
+
+func parseRecord(data []byte) (record, error) {
+	if len(data) > maxRecordBytes {
+		return nil, fmt.Errorf("larger than %d bytes", maxRecordBytes)
+	}
+	text := string(data)
+	if !strings.HasSuffix(text, "\n") {
+		return nil, fmt.Errorf("truncated: no final newline")
+	}
+	lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
+	if lines[0] != recordHeader {
+		return nil, fmt.Errorf("line 1: %q is not %q", trunc(lines[0]), recordHeader)
+	}
+	r := record{}
+	for i, l := range lines[1:] {
+		kind, p, ok := strings.Cut(l, " ")
+		switch entryKind(kind) {
+		case entryBackup, entryDir, entryLink:
+		default:
+			ok = false
+		}
+		if !ok {
+			return nil, fmt.Errorf("line %d: %q is not \"backup|dir|link <path>\"", i+2, trunc(l))
+		}
+		if err := manifest.CheckPath(p); err != nil {
+			return nil, fmt.Errorf("line %d: %w", i+2, err)
+		}
+		e := entry{entryKind(kind), p}
+		if r[e] {
+			return nil, fmt.Errorf("line %d: %s %s repeated", i+2, kind, p)
+		}
+		r[e] = true
+	}
+	return r, nil
+}
+
+func trunc(s string) string {
+	if len(s) > 60 {
+		return s[:60] + "…"
+	}
+	return s
+}
+
+func recordPath(abi string) string { return path.Join(layout.StateDir, abi) }
+
+// readRecord returns the record of abi; a missing record is empty.
+func readRecord(fsys rootfs.FS, abi string) (record, error) {
+	p := recordPath(abi)
+	f, err := fsys.Open(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return record{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read state record %s: %w", p, err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxRecordBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read state record %s: %w", p, err)
+	}
+	r, err := parseRecord(data)
+	if err != nil {
+		return nil, fmt.Errorf("state record %s is damaged: %w; remove it and run repair (links are recognised by their targets, but directories linux-librust created then stay)", p, err)
+	}
+	return r, nil
+}
+
+// writeRecord replaces the record of abi atomically, or removes it when r is empty.
+func writeRecord(fsys rootfs.FS, abi string, r record) error {
+	p := recordPath(abi)
+	if len(r) == 0 {
+		if err := fsys.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("remove state record %s: %w", p, err)
+		}
+		return syncDir(fsys, layout.StateDir)
+	}
+	if err := fsys.MkdirAll(layout.StateDir, 0o755); err != nil {
+		return fmt.Errorf("write state record %s: %w", p, err)
+	}
+	// A leading dot cannot start an ABI, so the temporary name is never taken for a record.
+	tmp := path.Join(layout.StateDir, "."+abi+".tmp")
+	if err := fsys.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("write state record %s: %w", p, err)
+	}
+	f, err := fsys.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return fmt.Errorf("write state record %s: %w", p, err)
+	}
+	_, err = f.Write(r.marshal())
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = fsys.Rename(tmp, p)
+	}
+	if err != nil {
+		_ = fsys.Remove(tmp)
+		return fmt.Errorf("write state record %s: %w", p, err)
+	}
+	return syncDir(fsys, layout.StateDir)
+}
+
+func syncDir(fsys rootfs.FS, dir string) error {
+	if err := rootfs.SyncDir(fsys, dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,89 @@
+package linker
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// State summarises the links of one ABI; see the package comment for precedence.
+type State string
+
+// States.
+const (
+	StateLinked   State = "linked"
+	StatePartial  State = "partial"
+	StateUnlinked State = "unlinked"
+	StateConflict State = "conflict"
+	StateStale    State = "stale"
+)
+
+// Status is the state of one ABI. Its JSON form is part of the stable interface.
+type Status struct {
+	ABI       string    `json:"abi"`
+	State     State     `json:"state"`
+	Headers   bool      `json:"headers"`        // <headers>/Makefile exists
+	Artifacts bool      `json:"artifacts"`      // <artifacts>/linux-librust.manifest exists
+	Total     int       `json:"artifact_count"` // artifacts in the manifest
+	Linked    int       `json:"linked"`         // of those, linked
+	Conflicts int       `json:"conflicts"`      // problems that link cannot fix by itself
+	Stale     int       `json:"stale"`          // tool's links that repair would remove
+	Problems  []Problem `json:"problems"`       // never null
+}
+
+// Status reports on abi without changing anything.
+func (e *Engine) Status(abi string) (Status, error) {
+	p, err := e.plan(abi, modeRepair)
+	if err != nil {
+		return Status{}, err
+	}
+	st := Status{
+		ABI: abi, Headers: p.headersPresent, Artifacts: p.artifactsPresent,
+		Total: p.artifactCount, Linked: p.linked, Conflicts: p.conflicts, Stale: p.stale,
+		Problems: append([]Problem{}, p.problems...),
+	}
+	switch {
+	case st.Conflicts > 0:
+		st.State = StateConflict
+	case st.Stale > 0:
+		st.State = StateStale
+	case st.Headers && st.Artifacts && st.Total > 0 && st.Linked == st.Total:
+		st.State = StateLinked
+	case st.Linked > 0:
+		st.State = StatePartial
+	default:
+		st.State = StateUnlinked
+	}
+	return st, nil
+}
+
+// Line returns the one-line text form (see the package comment).
+func (s Status) Line() string {
+	return fmt.Sprintf("%s: %s headers=%s artifacts=%s links=%d/%d conflicts=%d stale=%d",
+		s.ABI, s.State, yesNo(s.Headers), yesNo(s.Artifacts), s.Linked, s.Total, s.Conflicts, s.Stale)
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+// StatusFormat is the "format" of StatusJSON; it changes only if the schema breaks.
+const StatusFormat = 1
+
+// StatusJSON returns {"format":1,"kernels":[…]}, indented, without a final newline.
+func StatusJSON(sts []Status) ([]byte, error) {
+	if sts == nil {
+		sts = []Status{}
+	}
+	doc := struct {
+		Format  int      `json:"format"`
+		Kernels []Status `json:"kernels"`
+	}{StatusFormat, sts}
+	data, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encode status: %w", err)
+	}
+	return data, nil
+}
