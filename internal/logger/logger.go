@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"sort"
 	"strings"
 	"sync"
@@ -172,6 +173,7 @@ func (l *Logger) append(e Event) {
 		return
 	}
 	if l.file == nil {
+		_ = l.opts.FS.MkdirAll(path.Dir(l.opts.File), 0o755)
 		f, err := l.opts.FS.OpenFile(l.opts.File, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 		if err != nil {
 			l.fileErr = true
