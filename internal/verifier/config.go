@@ -1,0 +1,93 @@
+package verifier
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"strings"
+
+	"github.com/linux-librust/linux-librust/internal/kconfig"
+)
+
+// configName is the kernel configuration in a headers tree.
+const configName = ".config"
+
+// checkConfig compares the headers' .config with the manifest and returns its unquoted
+// CONFIG_RUSTC_VERSION_TEXT ("" when unavailable).
+func (r *run) checkConfig() string {
+	p := path.Join(r.opts.Headers, configName)
+	data, err := readBounded(r.fsys, p, kconfig.MaxSize)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			r.add("config-missing", Error, p, "reinstall linux-headers-"+r.manifest.ABI, "the kernel configuration is missing")
+		} else {
+			r.add("config-unreadable", Error, p, "reinstall linux-headers-"+r.manifest.ABI, "%v", err)
+		}
+		return ""
+	}
+	sum := sha256.Sum256(data)
+	if got := hex.EncodeToString(sum[:]); got != r.manifest.ConfigSHA256 {
+		r.add("config-mismatch", Error, p, "install the linux-librust and linux-headers packages of one kernel build",
+			"SHA-256 %s, but the artifacts were built from a .config with SHA-256 %s", got, r.manifest.ConfigSHA256)
+	}
+	c, err := kconfig.Parse(bytes.NewReader(data))
+	if err != nil {
+		r.add("config-invalid", Error, p, "reinstall linux-headers-"+r.manifest.ABI, "%v", err)
+		return ""
+	}
+	if rust, err := c.Bool("CONFIG_RUST"); err != nil || rust != kconfig.Yes {
+		msg := fmt.Sprintf("CONFIG_RUST is %s, not y: this kernel has no Rust support", rust)
+		if err != nil {
+			msg = err.Error()
+		}
+		r.add("config-no-rust", Error, p, "use a kernel built with CONFIG_RUST=y", "%s", msg)
+	}
+	v, ok, err := c.String("CONFIG_RUSTC_VERSION_TEXT")
+	switch {
+	case err != nil:
+		r.add("config-invalid", Error, p, "reinstall linux-headers-"+r.manifest.ABI, "%v", err)
+	case !ok || v == "":
+		r.add("config-no-rustc-version", Error, p, "use a kernel built with CONFIG_RUST=y",
+			"no CONFIG_RUSTC_VERSION_TEXT: cannot tell which rustc the kernel was built with")
+	default:
+		return v
+	}
+	return ""
+}
+
+// checkInstalledRustc compares the installed rustc's version text with the set's.
+func (r *run) checkInstalledRustc() {
+	want := r.report.RustcVersion
+	if want == "" {
+		return
+	}
+	if r.opts.RustcVersion == nil {
+		r.notInstalled(want)
+		return
+	}
+	got, err := r.opts.RustcVersion()
+	if errors.Is(err, fs.ErrNotExist) {
+		r.notInstalled(want)
+		return
+	}
+	if err != nil {
+		r.add("rustc-unusable", Warning, "", fmt.Sprintf("install the rustc that prints %q", want),
+			"cannot run rustc --version: %v", err)
+		return
+	}
+	got = strings.TrimSuffix(got, "\n")
+	if got != want {
+		r.add("rustc-installed-mismatch", Error, "", fmt.Sprintf("install the rustc that prints %q", want),
+			"the installed rustc prints %q, but the kernel's Rust artifacts were built by %q: rustc refuses crates of any other version text, byte for byte (error E0514)",
+			got, want)
+	}
+}
+
+func (r *run) notInstalled(want string) {
+	r.add("rustc-not-installed", Note, "", fmt.Sprintf("install the rustc that prints %q to build Rust modules", want),
+		"no rustc installed: the version check was skipped")
+}

@@ -1,0 +1,215 @@
+// Package verifier checks an ABI's Rust artifact set against its manifest, its kernel
+// headers and the installed rustc, and says exactly what is wrong: every finding has a
+// stable code, names the file and gives a one-line fix.
+package verifier
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/spf13/afero"
+
+	"github.com/linux-librust/linux-librust/internal/dylib"
+	"github.com/linux-librust/linux-librust/internal/manifest"
+)
+
+// Severity ranks a finding.
+type Severity int
+
+const (
+	Note    Severity = iota // information; the set is usable
+	Warning                 // probably wrong, or not decidable
+	Error                   // an out-of-tree module build fails or would use a wrong file
+)
+
+func (s Severity) String() string {
+	switch s {
+	case Note:
+		return "note"
+	case Warning:
+		return "warning"
+	}
+	return "error"
+}
+
+// MarshalText makes JSON carry the name.
+func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// Finding is one problem. Code is stable and kebab-case; Path is absolute inside the
+// root, or empty when the finding concerns the whole set.
+type Finding struct {
+	Code     string   `json:"code"`
+	Severity Severity `json:"severity"`
+	Path     string   `json:"path,omitempty"`
+	Message  string   `json:"message"`
+	Fix      string   `json:"fix,omitempty"`
+}
+
+func (f Finding) String() string {
+	s := fmt.Sprintf("%s: %s", f.Severity, f.Code)
+	if f.Path != "" {
+		s += ": " + f.Path
+	}
+	s += ": " + f.Message
+	if f.Fix != "" {
+		s += "; fix: " + f.Fix
+	}
+	return s
+}
+
+// Options say what to verify.
+type Options struct {
+	Headers   string // headers tree, e.g. /usr/src/linux-headers-<ABI>
+	Artifacts string // artifacts tree, e.g. /usr/lib/linux-librust-<ABI>
+	Full      bool   // also check every artifact's SHA-256
+	Links     bool   // also check the links from the headers tree (see CheckLinks)
+	// RustcVersion returns what the installed `rustc --version` prints. Nil, or an error
+	// wrapping fs.ErrNotExist, means no rustc is installed: the check is skipped with a note.
+	RustcVersion func() (string, error)
+	// Host is the architecture proc macros must be loadable on; nil means this machine.
+	Host *dylib.Arch
+	// Workers bounds the files hashed at once in Full mode; 0 means GOMAXPROCS.
+	Workers int
+}
+
+// Report is the outcome of Verify.
+type Report struct {
+	Headers   string `json:"headers"`
+	Artifacts string `json:"artifacts"`
+	// ABI and Paths come from the manifest; empty when it could not be read.
+	ABI   string   `json:"abi,omitempty"`
+	Paths []string `json:"paths,omitempty"`
+	// RustcVersion is the version text the set needs: CONFIG_RUSTC_VERSION_TEXT, else the
+	// manifest's.
+	RustcVersion string    `json:"rustc_version,omitempty"`
+	Findings     []Finding `json:"findings"`
+}
+
+// Worst returns the highest severity found; ok is false when there are no findings.
+func (r *Report) Worst() (s Severity, ok bool) {
+	for _, f := range r.Findings {
+		if !ok || f.Severity > s {
+			s, ok = f.Severity, true
+		}
+	}
+	return s, ok
+}
+
+// Clean tells whether nothing but notes was found.
+func (r *Report) Clean() bool {
+	s, ok := r.Worst()
+	return !ok || s == Note
+}
+
+// Codes returns the finding codes in order, for tests and summaries.
+func (r *Report) Codes() []string {
+	cs := make([]string, len(r.Findings))
+	for i, f := range r.Findings {
+		cs[i] = f.Code
+	}
+	return cs
+}
+
+// run carries the state of one Verify.
+type run struct {
+	fsys     afero.Fs
+	opts     Options
+	report   *Report
+	manifest *manifest.Manifest
+	// versions maps a rustc version text to the artifact paths carrying it.
+	versions map[string][]string
+	// custom maps a custom target JSON text to the rmeta paths built for it.
+	customTargets map[string][]string
+	targetNames   map[string][]string // target name → rmeta paths
+	// versionReported marks artifacts whose manifest entry names another version.
+	versionReported map[string]bool
+}
+
+func (r *run) add(code string, sev Severity, p, fix, format string, args ...any) {
+	r.report.Findings = append(r.report.Findings, Finding{
+		Code: code, Severity: sev, Path: p, Message: fmt.Sprintf(format, args...), Fix: fix,
+	})
+}
+
+// art returns the absolute path of an artifact in the artifacts tree.
+func (r *run) art(rel string) string { return path.Join(r.opts.Artifacts, rel) }
+
+// Verify checks one ABI's artifact set. It never fails: everything it cannot check is a
+// finding.
+func Verify(fsys afero.Fs, opts Options) Report {
+	rep := Report{Headers: opts.Headers, Artifacts: opts.Artifacts, Findings: []Finding{}}
+	r := &run{fsys: fsys, opts: opts, report: &rep,
+		versions: map[string][]string{}, customTargets: map[string][]string{}, targetNames: map[string][]string{},
+		versionReported: map[string]bool{}}
+	r.verify()
+	sortFindings(rep.Findings)
+	return rep
+}
+
+func (r *run) verify() {
+	fix := "reinstall the package that ships " + r.opts.Artifacts + ", or rerun linux-librust collect"
+	if fi, err := r.fsys.Stat(r.opts.Artifacts); err != nil || !fi.IsDir() {
+		r.add("artifacts-missing", Error, r.opts.Artifacts, "install the linux-librust package of this kernel",
+			"the artifacts tree is missing")
+		return
+	}
+	m, err := manifest.Read(r.fsys, r.opts.Artifacts)
+	if err != nil {
+		code := "manifest-invalid"
+		if errors.Is(err, fs.ErrNotExist) {
+			code = "manifest-missing"
+		}
+		r.add(code, Error, r.opts.Artifacts, fix, "%v", stripFix(err.Error(), fix))
+		return
+	}
+	r.manifest = m
+	r.report.ABI = m.ABI
+	r.report.Paths = m.Paths()
+
+	present := r.checkFiles()
+	r.checkUnlisted()
+	if r.opts.Full {
+		r.checkSums(present)
+	}
+	headers := r.checkHeadersTree()
+	configVersion := ""
+	if headers {
+		configVersion = r.checkConfig()
+	}
+	r.checkVersions(configVersion)
+	r.checkTargetSpec(present)
+	r.checkInstalledRustc()
+	if headers && r.opts.Links {
+		r.report.Findings = append(r.report.Findings, CheckLinks(r.fsys, r.opts.Headers, r.opts.Artifacts, r.report.Paths)...)
+	}
+}
+
+// stripFix removes the manifest package's own advice, which the finding's Fix carries.
+func stripFix(msg, fix string) string {
+	return strings.TrimSuffix(msg, "; "+fix)
+}
+
+// checkHeadersTree tells whether the headers tree exists; without it the checks against
+// .config and the links are skipped.
+func (r *run) checkHeadersTree() bool {
+	if fi, err := r.fsys.Stat(r.opts.Headers); err != nil || !fi.IsDir() {
+		r.add("headers-missing", Note, r.opts.Headers, "install linux-headers-"+r.manifest.ABI+" to build modules for this kernel",
+			"the headers tree is missing: the .config and link checks were skipped")
+		return false
+	}
+	return true
+}
+
+// sortFindings orders findings by path, then code, keeping the check order otherwise.
+func sortFindings(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		if fs[i].Path != fs[j].Path {
+			return fs[i].Path < fs[j].Path
+		}
+		return fs[i].Code < fs[j].Code
+	})
+}
