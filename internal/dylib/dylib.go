@@ -26,8 +26,6 @@ const (
 	MaxDecompressed = 64 << 20
 	// MaxTableSize bounds the dynamic symbol and string tables read.
 	MaxTableSize = 64 << 20
-	// maxSections bounds the section count accepted.
-	maxSections = 1 << 16
 )
 
 var (
