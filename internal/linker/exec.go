@@ -39,7 +39,7 @@ func (e *Engine) execute(p *plan) error {
 	if err != nil {
 		return errors.Join(runErr, err)
 	}
-	if !final.equal(pre) {
+	if !final.equal(pre) || p.recordTemp {
 		if err := writeRecord(e.FS, p.abi, final); err != nil {
 			return errors.Join(runErr, err)
 		}

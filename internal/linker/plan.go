@@ -24,6 +24,7 @@ type plan struct {
 	artifactsPresent   bool
 	nothing            string // why there is nothing to do, when there is not
 	frozen             bool   // leave the record alone: the tree is not understood
+	recordTemp         bool   // an interrupted run left a temporary record
 	actions            []Action
 	problems           []Problem
 	old                record // the record as read
@@ -129,6 +130,19 @@ func (e *Engine) plan(abi string, md mode) (*plan, error) {
 		return nil, err
 	}
 	p.intent = record{}
+	if p.recordTemp, err = e.exists(recordTemp(abi)); err != nil {
+		return nil, err
+	}
+
+	// The manifest is read first so that status counts artifacts in every case; it is
+	// needed, and its errors matter, only to link.
+	var m *manifest.Manifest
+	var manifestErr error
+	if p.artifactsPresent {
+		if m, manifestErr = e.readManifest(abi); manifestErr == nil {
+			p.artifactCount = len(m.Artifacts)
+		}
+	}
 
 	// The links are relative and go up through the headers tree: it and every directory
 	// above it must be real directories, or the targets would resolve elsewhere.
@@ -151,22 +165,14 @@ func (e *Engine) plan(abi string, md mode) (*plan, error) {
 		}
 	}
 
-	var m *manifest.Manifest
-	if p.artifactsPresent {
-		m, err = e.readManifest(abi)
-		if err != nil {
-			if p.headersPresent && md != modeUnlink {
-				// Without a manifest the set of links is unknown: change nothing.
-				p.problem(ProblemManifest, path.Join(p.artifacts, layout.ManifestName), "%v", err)
-				p.frozen = true
-				return p, nil
-			}
-			e.log('W', "%v", err)
-			m = nil
+	if manifestErr != nil {
+		if p.headersPresent && md != modeUnlink {
+			// Without a manifest the set of links is unknown: change nothing.
+			p.problem(ProblemManifest, path.Join(p.artifacts, layout.ManifestName), "%v", manifestErr)
+			p.frozen = true
+			return p, nil
 		}
-	}
-	if m != nil {
-		p.artifactCount = len(m.Artifacts)
+		e.log('W', "%v", manifestErr)
 	}
 
 	want := map[string]bool{}

@@ -90,7 +90,12 @@ func (r record) marshal() []byte {
 		lines = append(lines, string(e.kind)+" "+e.path)
 	}
 	sort.Strings(lines)
-	return []byte(recordHeader + "\n" + strings.Join(lines, "\n") + "\n")
+	var b strings.Builder
+	b.WriteString(recordHeader + "\n")
+	for _, l := range lines {
+		b.WriteString(l + "\n")
+	}
+	return []byte(b.String())
 }
 
 func parseRecord(data []byte) (record, error) {
@@ -137,6 +142,10 @@ func trunc(s string) string {
 
 func recordPath(abi string) string { return path.Join(layout.StateDir, abi) }
 
+// recordTemp is the temporary name of a record being written. A leading dot cannot
+// start an ABI, so it is never taken for a record.
+func recordTemp(abi string) string { return path.Join(layout.StateDir, "."+abi+".tmp") }
+
 // readRecord returns the record of abi; a missing record is empty.
 func readRecord(fsys rootfs.FS, abi string) (record, error) {
 	p := recordPath(abi)
@@ -161,7 +170,10 @@ func readRecord(fsys rootfs.FS, abi string) (record, error) {
 
 // writeRecord replaces the record of abi atomically, or removes it when r is empty.
 func writeRecord(fsys rootfs.FS, abi string, r record) error {
-	p := recordPath(abi)
+	p, tmp := recordPath(abi), recordTemp(abi)
+	if err := fsys.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove stale %s: %w", tmp, err)
+	}
 	if len(r) == 0 {
 		if err := fsys.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("remove state record %s: %w", p, err)
@@ -169,11 +181,6 @@ func writeRecord(fsys rootfs.FS, abi string, r record) error {
 		return syncDir(fsys, layout.StateDir)
 	}
 	if err := fsys.MkdirAll(layout.StateDir, 0o755); err != nil {
-		return fmt.Errorf("write state record %s: %w", p, err)
-	}
-	// A leading dot cannot start an ABI, so the temporary name is never taken for a record.
-	tmp := path.Join(layout.StateDir, "."+abi+".tmp")
-	if err := fsys.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("write state record %s: %w", p, err)
 	}
 	f, err := fsys.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)

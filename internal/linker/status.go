@@ -1,6 +1,7 @@
 package linker
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 )
@@ -81,9 +82,12 @@ func StatusJSON(sts []Status) ([]byte, error) {
 		Format  int      `json:"format"`
 		Kernels []Status `json:"kernels"`
 	}{StatusFormat, sts}
-	data, err := json.MarshalIndent(doc, "", "  ")
-	if err != nil {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // keep "->" in messages readable
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(doc); err != nil {
 		return nil, fmt.Errorf("encode status: %w", err)
 	}
-	return data, nil
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }

@@ -1,0 +1,153 @@
+package linker
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/linux-librust/linux-librust/internal/faultfs"
+	"github.com/linux-librust/linux-librust/internal/layout"
+)
+
+// statusRoot lays out one ABI per state.
+func statusRoot(t *testing.T) *fixture {
+	f := newFixture(t)
+	link := func(abi string) {
+		_, err := f.engine().Link(abi)
+		require.NoError(t, err)
+	}
+	// headers only
+	f.headers("7.0.0-1-amd64", true)
+	// artifacts only
+	f.artifacts("7.1.0-1-amd64", artifactSet)
+	// Debian layout: all linked but scripts/target.json (conflict)
+	f.headers("7.2.13+deb14-amd64", true)
+	f.artifacts("7.2.13+deb14-amd64", artifactSet)
+	link("7.2.13+deb14-amd64")
+	// scripts a real directory: linked
+	f.headers("7.2.13+deb14-rt-amd64", false)
+	f.artifacts("7.2.13+deb14-rt-amd64", artifactSet)
+	link("7.2.13+deb14-rt-amd64")
+	// both trees, not linked
+	f.headers("7.3.0-1-amd64", false)
+	f.artifacts("7.3.0-1-amd64", artifactSet)
+	// partial: one link removed by hand
+	f.headers("7.4.0-1-amd64", false)
+	f.artifacts("7.4.0-1-amd64", artifactSet)
+	link("7.4.0-1-amd64")
+	require.NoError(t, f.fs.Remove(layout.Headers("7.4.0-1-amd64")+"/rust/libcore.rmeta"))
+	// stale: artifacts removed after linking
+	f.headers("7.5.0-1-amd64", false)
+	f.artifacts("7.5.0-1-amd64", artifactSet)
+	link("7.5.0-1-amd64")
+	require.NoError(t, f.fs.RemoveAll(layout.Artifacts("7.5.0-1-amd64")))
+	// conflict: a foreign file in the way
+	f.headers("7.6.0-1-amd64", false)
+	f.artifacts("7.6.0-1-amd64", artifactSet)
+	f.write(layout.Headers("7.6.0-1-amd64")+"/rust/libcore.rmeta", "foreign")
+	// unreadable manifest
+	f.headers("7.7.0-1-amd64", false)
+	f.artifacts("7.7.0-1-amd64", artifactSet)
+	f.write(layout.Artifacts("7.7.0-1-amd64")+"/"+layout.ManifestName, "Format: 2\n")
+	return f
+}
+
+func TestStatusGolden(t *testing.T) {
+	f := statusRoot(t)
+	before := f.dump()
+	ff := faultfs.New(f.fs, 0)
+	e := &Engine{FS: ff}
+	abis, err := e.ABIs()
+	require.NoError(t, err)
+	require.Len(t, abis, 9)
+	var sts []Status
+	var lines []string
+	for _, abi := range abis {
+		st, err := e.Status(abi)
+		require.NoError(t, err)
+		sts = append(sts, st)
+		lines = append(lines, st.Line())
+	}
+	golden(t, "status.txt", []byte(strings.Join(lines, "\n")+"\n"))
+	data, err := StatusJSON(sts)
+	require.NoError(t, err)
+	golden(t, "status.json", append(data, '\n'))
+	assert.Empty(t, ff.Ops(), "status writes nothing")
+	requireTree(t, before, f.dump())
+
+	// The JSON schema: these fields, these types.
+	var doc struct {
+		Format  int `json:"format"`
+		Kernels []map[string]any
+	}
+	require.NoError(t, json.Unmarshal(data, &doc))
+	assert.Equal(t, 1, doc.Format)
+	for _, k := range doc.Kernels {
+		for _, field := range []string{"abi", "state", "headers", "artifacts", "artifact_count", "linked", "conflicts", "stale", "problems"} {
+			assert.Contains(t, k, field)
+		}
+		assert.NotNil(t, k["problems"], "problems is a list, never null")
+	}
+	empty, err := StatusJSON(nil)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"format":1,"kernels":[]}`, string(empty))
+}
+
+// TestRepairAllStatusRoot: after repair --all, every ABI is as good as it gets, and a
+// second repair writes nothing.
+func TestRepairAllStatusRoot(t *testing.T) {
+	f := statusRoot(t)
+	reports, err := f.engine().RepairAll()
+	require.NoError(t, err)
+	require.Len(t, reports, 9)
+	var lines []string
+	for _, abi := range []string{"7.0.0-1-amd64", "7.1.0-1-amd64", "7.2.13+deb14-amd64", "7.2.13+deb14-rt-amd64", "7.3.0-1-amd64", "7.4.0-1-amd64", "7.5.0-1-amd64", "7.6.0-1-amd64", "7.7.0-1-amd64"} {
+		st, err := f.engine().Status(abi)
+		require.NoError(t, err)
+		lines = append(lines, st.Line())
+	}
+	golden(t, "status-after-repair.txt", []byte(strings.Join(lines, "\n")+"\n"))
+	ff := faultfs.New(f.fs, 0)
+	_, err = (&Engine{FS: ff}).RepairAll()
+	require.NoError(t, err)
+	assert.Empty(t, ff.Ops())
+}
+
+func TestRecordParse(t *testing.T) {
+	r, err := parseRecord([]byte("linux-librust-state 1\nbackup a/b\ndir a\nlink a/b\n"))
+	require.NoError(t, err)
+	assert.Equal(t, record{{entryBackup, "a/b"}: true, {entryDir, "a"}: true, {entryLink, "a/b"}: true}, r)
+	assert.Equal(t, "linux-librust-state 1\nbackup a/b\ndir a\nlink a/b\n", string(r.marshal()))
+	for in, msg := range map[string]string{
+		"":                                        "truncated",
+		"linux-librust-state 2\n":                 `line 1: "linux-librust-state 2" is not`,
+		"linux-librust-state 1\nfile a\n":         `line 2: "file a" is not`,
+		"linux-librust-state 1\ndir ../etc\n":     `line 2: artifact path "../etc": ".." component`,
+		"linux-librust-state 1\ndir /etc\n":       "absolute",
+		"linux-librust-state 1\ndir a\ndir a\n":   "line 3: dir a repeated",
+		"linux-librust-state 1\ndir a":            "truncated",
+		"linux-librust-state 1\ndir\n":            `line 2: "dir" is not`,
+		"linux-librust-state 1\n" + "dir a\x00\n": "not allowed",
+	} {
+		_, err := parseRecord([]byte(in))
+		require.Error(t, err, in)
+		assert.Contains(t, err.Error(), msg, in)
+	}
+}
+
+func FuzzParseRecord(f *testing.F) {
+	f.Add([]byte("linux-librust-state 1\nbackup a/b\ndir a\nlink a/b\n"))
+	f.Add([]byte("linux-librust-state 1\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := parseRecord(data)
+		if err != nil {
+			return
+		}
+		again, err := parseRecord(r.marshal())
+		require.NoError(t, err)
+		require.True(t, r.equal(again))
+	})
+}
