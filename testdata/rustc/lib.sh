@@ -13,6 +13,9 @@
 #                           /etc/apt/sources.list.d/debian.sources, else http://deb.debian.org/debian)
 #   REFRESH=1               re-read the archive's package lists and re-fetch the compilers
 
+# Fixed collation and messages: file lists and parsed apt output must not vary by locale.
+export LC_ALL=C
+
 LIBRUST_CACHE=${LIBRUST_TESTDATA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/linux-librust-testdata}
 
 # The suites whose rustc the test data comes from, oldest first.
@@ -57,7 +60,7 @@ librust_apt_update() {
 	local d=$LIBRUST_CACHE/apt mirror keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 	mirror=$(librust_mirror)
 	mkdir -p "$d/lists/partial" "$d/cache/archives/partial"
-	local list= s
+	local list='' s
 	for s in "${LIBRUST_SUITES[@]}"; do
 		list+="deb [signed-by=$keyring] $mirror $s main"$'\n'
 	done
