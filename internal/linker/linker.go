@@ -15,7 +15,8 @@
 // headers: <headers>/Makefile exists. artifacts: <artifacts>/linux-librust.manifest
 // exists. links: artifacts whose link is in place, of the artifacts in the manifest.
 // conflicts: problems that link cannot fix by itself (a foreign object in the way, a
-// parent directory that is a symbolic link, a missing artifact, an unreadable manifest).
+// parent directory that is a symbolic link, a missing artifact, an unreadable manifest,
+// a headers tree reached through a symbolic link); Status.Problems lists them.
 // stale: links of the tool (and leftover temporary links) that repair would remove. The
 // state is the first that applies:
 //

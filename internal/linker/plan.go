@@ -208,7 +208,7 @@ func (e *Engine) plan(abi string, md mode) (*plan, error) {
 			return nil, err
 		}
 	}
-	if err := s.dirs2(md); err != nil {
+	if err := s.planDirs(md); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -552,10 +552,10 @@ func (s *planner) need(rel string) {
 	}
 }
 
-// dirs2 keeps the recorded directories that still hold links, plans the removal of the
+// planDirs keeps the recorded directories that still hold links, plans the removal of the
 // others once empty, and, when the headers package is gone, of the directories it left
 // only because of the tool's objects, up to the headers directory itself.
-func (s *planner) dirs2(md mode) error {
+func (s *planner) planDirs(md mode) error {
 	p := s.p
 	cands := map[string]bool{}
 	for _, d := range p.old.paths(entryDir) {
