@@ -37,6 +37,7 @@ type App struct {
 	LockWait time.Duration
 
 	opts globals
+	root string // the resolved root directory
 	fs   rootfs.FS
 	log  *logger.Logger
 }
@@ -172,7 +173,7 @@ func (a *App) setup() error {
 	if err != nil {
 		return fmt.Errorf("open root %s: %w (give an existing directory with --root or DPKG_ROOT)", root, err)
 	}
-	a.fs = fs
+	a.fs, a.root = fs, root
 	logFile := layout.LogFile
 	if a.opts.dryRun {
 		logFile = ""

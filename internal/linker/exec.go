@@ -9,6 +9,7 @@ import (
 	"path"
 	"syscall"
 
+	"github.com/linux-librust/linux-librust/internal/logger"
 	"github.com/linux-librust/linux-librust/internal/rootfs"
 )
 
@@ -110,7 +111,7 @@ func (e *Engine) do(p *plan, a Action) error {
 		if err := e.backup(a); err != nil {
 			return err
 		}
-		e.log('W', "moved %s aside to %s (--force); unlink puts it back", a.Path, a.Path+BackupSuffix)
+		e.event(logger.Warn, "backup", p.abi, a.Path, true, "moved %s aside to %s (--force); unlink puts it back", a.Path, a.Path+BackupSuffix)
 	case OpLink:
 		// Create under a temporary name, then rename: the path goes from absent (or the
 		// backed-up object) to the finished link in one step.
@@ -153,7 +154,7 @@ func (e *Engine) do(p *plan, a Action) error {
 	case OpRmdir:
 		if err := e.FS.Remove(a.Path); err != nil {
 			if errors.Is(err, syscall.ENOTEMPTY) || errors.Is(err, syscall.EEXIST) {
-				e.log('W', "%s is not empty; left in place", a.Path)
+				e.event(logger.Warn, "unlink", p.abi, a.Path, false, "%s is not empty; left in place", a.Path)
 				return nil
 			}
 			return err
@@ -162,7 +163,7 @@ func (e *Engine) do(p *plan, a Action) error {
 		return fmt.Errorf("unknown action %q", a.Op)
 	}
 	if a.Op != OpBackup {
-		e.log('I', "%s", a)
+		e.event(logger.Info, a.Op.kind(), p.abi, a.Path, true, "%s", a)
 	}
 	return syncDir(e.FS, dir)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/linux-librust/linux-librust/internal/layout"
+	"github.com/linux-librust/linux-librust/internal/logger"
 	"github.com/linux-librust/linux-librust/internal/manifest"
 	"github.com/linux-librust/linux-librust/internal/rootfs"
 	"github.com/linux-librust/linux-librust/internal/treedump"
@@ -105,10 +106,10 @@ func (f *fixture) engine() *Engine {
 	return &Engine{FS: f.fs, Log: f.log}
 }
 
-func (f *fixture) log(level byte, msg string) {
+func (f *fixture) log(e logger.Event) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.logs = append(f.logs, string(level)+": "+msg)
+	f.logs = append(f.logs, string(e.Level)+": "+e.Message)
 }
 
 func (f *fixture) takeLogs() []string {

@@ -42,6 +42,7 @@ import (
 	"time"
 
 	"github.com/linux-librust/linux-librust/internal/layout"
+	"github.com/linux-librust/linux-librust/internal/logger"
 	"github.com/linux-librust/linux-librust/internal/manifest"
 	"github.com/linux-librust/linux-librust/internal/rootfs"
 )
@@ -59,14 +60,25 @@ const DefaultLockWait = 60 * time.Second
 // Engine links, unlinks, repairs and reports on the kernels under the root of FS.
 type Engine struct {
 	FS       rootfs.FS
-	Log      func(level byte, msg string) // level 'I', 'W' or 'E'; nil discards
-	DryRun   bool                         // plan and report, change nothing
-	Force    bool                         // move foreign objects in the way aside
-	LockWait time.Duration                // 0: DefaultLockWait
+	Log      func(logger.Event) // nil discards
+	DryRun   bool               // plan and report, change nothing
+	Force    bool               // move foreign objects in the way aside
+	LockWait time.Duration      // 0: DefaultLockWait
 }
 
 // Op names an action.
 type Op string
+
+// kind is the logger event kind of an action.
+func (o Op) kind() string {
+	switch o {
+	case OpBackup, OpRestore:
+		return string(o)
+	case OpUnlink, OpRmdir:
+		return "unlink"
+	}
+	return "link"
+}
 
 // Actions, in the order a plan may contain them for one path.
 const (
@@ -134,9 +146,12 @@ type Report struct {
 	Problems []Problem // the command ends with problems (exit status 1) when not empty
 }
 
-func (e *Engine) log(level byte, format string, args ...any) {
+// event reports what happened to path of abi; change marks an action that altered the
+// system (it goes to the log file).
+func (e *Engine) event(level logger.Level, kind, abi, path string, change bool, format string, args ...any) {
 	if e.Log != nil {
-		e.Log(level, fmt.Sprintf(format, args...))
+		e.Log(logger.Event{Level: level, Kind: kind, ABI: abi, Path: path, Change: change,
+			Message: fmt.Sprintf(format, args...)})
 	}
 }
 
@@ -216,14 +231,14 @@ func (e *Engine) run(abi string, md mode) (*Report, error) {
 	}
 	r := &Report{ABI: abi, Actions: p.actions, Problems: p.problems}
 	if p.nothing != "" {
-		e.log('I', "%s: nothing to do: %s", abi, p.nothing)
+		e.event(logger.Info, "link", abi, "", false, "%s: nothing to do: %s", abi, p.nothing)
 	}
 	for _, pr := range p.problems {
-		e.log('E', "%s", pr.Message)
+		e.event(logger.Error, "conflict", abi, pr.Path, false, "%s", pr.Message)
 	}
 	if e.DryRun {
 		for _, a := range p.actions {
-			e.log('I', "would %s", a)
+			e.event(logger.Info, a.Op.kind(), abi, a.Path, false, "would %s", a)
 		}
 		return r, nil
 	}

@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	"github.com/linux-librust/linux-librust/internal/layout"
+	"github.com/linux-librust/linux-librust/internal/logger"
 	"github.com/linux-librust/linux-librust/internal/manifest"
 )
 
@@ -172,7 +173,7 @@ func (e *Engine) plan(abi string, md mode) (*plan, error) {
 			p.frozen = true
 			return p, nil
 		}
-		e.log('W', "%v", manifestErr)
+		e.event(logger.Warn, "link", abi, "", false, "%v", manifestErr)
 	}
 
 	want := map[string]bool{}

@@ -1,0 +1,64 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/linux-librust/linux-librust/internal/linker"
+)
+
+func init() { commands = append(commands, (*App).statusCmd) }
+
+func (a *App) statusCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "status [ABI...]",
+		Short: "report, one line per kernel, whether its artifacts are linked",
+		Long: `status prints one line per ABI (every ABI found under the root when none is given):
+
+  ABI: STATE headers=yes|no artifacts=yes|no links=LINKED/TOTAL conflicts=N stale=N
+
+STATE is the first that applies: conflict (something link cannot fix by itself),
+stale (links that repair would remove), linked, partial, unlinked. With --json it
+prints {"format":1,"kernels":[...]}; later versions only add fields. The exit
+status is 1 when any kernel is in conflict or stale.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			list, err := abis(args)
+			if err != nil {
+				return err
+			}
+			e := a.engine()
+			if len(list) == 0 {
+				if list, err = e.ABIs(); err != nil {
+					return err
+				}
+			}
+			sts := make([]linker.Status, 0, len(list))
+			bad := false
+			for _, abi := range list {
+				st, err := e.Status(abi)
+				if err != nil {
+					return err
+				}
+				sts = append(sts, st)
+				bad = bad || st.State == linker.StateConflict || st.State == linker.StateStale
+			}
+			out := cmd.OutOrStdout()
+			if a.opts.json {
+				b, err := linker.StatusJSON(sts)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(out, "%s\n", b)
+			} else {
+				for _, st := range sts {
+					fmt.Fprintln(out, st.Line())
+				}
+			}
+			if bad {
+				return errProblems
+			}
+			return nil
+		},
+	}
+}

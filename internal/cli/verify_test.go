@@ -1,0 +1,81 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/linux-librust/linux-librust/internal/treedump"
+)
+
+// collected returns a root whose artifacts tree was collected from real rustc output.
+func collected(t *testing.T) string {
+	build, root := system(t)
+	r := run(t, nil, "collect", "--build-dir", build, "--dest", filepath.Join(root, "usr/lib/linux-librust-"+abi))
+	require.Equal(t, ExitOK, r.code, r.stderr)
+	return root
+}
+
+func TestVerify(t *testing.T) {
+	root := collected(t)
+	r := run(t, nil, "--root", root, "verify", "--full", abi)
+	assert.Equal(t, ExitProblems, r.code, r.stdout+r.stderr)
+	assert.Contains(t, r.stdout, abi+": error: link-missing: /usr/src/linux-headers-"+abi+"/rust/libcore.rmeta")
+
+	require.Equal(t, ExitOK, run(t, nil, "--root", root, "link", abi).code)
+	r = run(t, nil, "--root", root, "verify", "--full", abi)
+	assert.Equal(t, ExitOK, r.code, r.stdout+r.stderr)
+	assert.Contains(t, r.stdout, abi+": ok (4 artifacts, full check)")
+
+	r = run(t, nil, "--root", root, "verify", "--all", "--json")
+	assert.Equal(t, ExitOK, r.code, r.stdout+r.stderr)
+	var doc struct {
+		Format  int `json:"format"`
+		Kernels []struct {
+			ABI      string `json:"abi"`
+			Findings []struct {
+				Code string `json:"code"`
+			} `json:"findings"`
+		} `json:"kernels"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &doc), r.stdout)
+	assert.Equal(t, 1, doc.Format)
+	require.Len(t, doc.Kernels, 1)
+	assert.Equal(t, abi, doc.Kernels[0].ABI)
+
+	// An artifact replaced by one of another rustc: a finding that names the file.
+	art := filepath.Join(root, "usr/lib/linux-librust-"+abi, "rust/libkernel.rmeta")
+	require.NoError(t, os.WriteFile(art, sample(t, "trixie/libsample.rmeta"), 0o644))
+	r = run(t, nil, "--root", root, "verify", abi)
+	assert.Equal(t, ExitProblems, r.code, r.stdout+r.stderr)
+	assert.Contains(t, r.stdout, "/usr/lib/linux-librust-"+abi+"/rust/libkernel.rmeta")
+	assert.Contains(t, r.stdout, "fix: ")
+	assert.NotContains(t, r.stdout, ": ok (")
+}
+
+func TestLinkRefusesABrokenSet(t *testing.T) {
+	root := collected(t)
+	headers := filepath.Join(root, "usr/src/linux-headers-"+abi)
+	art := filepath.Join(root, "usr/lib/linux-librust-"+abi, "rust/libkernel.rmeta")
+	require.NoError(t, os.WriteFile(art, sample(t, "sid/libsample.half.rmeta"), 0o644))
+	before := treedump.Dump(t, headers)
+
+	r := run(t, nil, "--root", root, "link", abi)
+	assert.Equal(t, ExitProblems, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "E: ")
+	assert.Contains(t, r.stderr, "rust/libkernel.rmeta")
+	assert.Contains(t, r.stderr, "--force")
+	assert.Equal(t, before, treedump.Dump(t, headers), "a refused link changes nothing")
+
+	r = run(t, nil, "--root", root, "link", "--force", abi)
+	assert.Equal(t, ExitOK, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "W: ")
+	assert.True(t, strings.Contains(r.stderr, "--force"), r.stderr)
+	assert.Equal(t, treedump.Symlink("../../../lib/linux-librust-"+abi+"/rust/libkernel.rmeta"),
+		treedump.Dump(t, headers)["/rust/libkernel.rmeta"])
+}
