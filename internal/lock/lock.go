@@ -1,7 +1,7 @@
 // Package lock serializes linux-librust instances with an exclusive flock(2)
 // on a lock file. The kernel drops the lock when its holder exits, however it
-// exits, so a lock is never left stale; the file itself stays and holds the
-// holder's pid for messages.
+// exits, so a lock is never left stale. The file stays, empty: taking the lock
+// writes nothing, and the holder named in messages comes from /proc/locks.
 package lock
 
 import (
@@ -81,7 +81,7 @@ func tryAcquire(fsys rootfs.FS, path string) (*Lock, error) {
 		}
 	}
 	if err == unix.EWOULDBLOCK {
-		msg := holder(f)
+		msg := holder(procLocks, f)
 		f.Close()
 		return nil, fmt.Errorf("%w: %s is held by %s; wait for it to finish, or check for a stuck linux-librust process", ErrBusy, path, msg)
 	}
@@ -96,30 +96,40 @@ func tryAcquire(fsys rootfs.FS, path string) (*Lock, error) {
 		f.Close()
 		return nil, fmt.Errorf("%w: %s was replaced while locking", ErrBusy, path)
 	}
-	if err := writePid(f); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("write pid to lock file %s: %w", path, err)
-	}
 	return &Lock{f: f, path: path}, nil
 }
 
-// holder describes the process whose pid is in the lock file.
-func holder(f *os.File) string {
-	buf := make([]byte, 32)
-	n, _ := f.ReadAt(buf, 0)
-	pid, err := strconv.Atoi(strings.TrimSpace(string(buf[:n])))
-	if err != nil || pid <= 0 {
-		return "another process"
-	}
-	return "process " + strconv.Itoa(pid)
-}
+// procLocks is the kernel's table of file locks (proc(5)); it lists the pid of each
+// lock's holder, so nothing has to be written to the lock file.
+var procLocks = "/proc/locks"
 
-func writePid(f *os.File) error {
-	if err := f.Truncate(0); err != nil {
-		return err
+// holder names the process holding a flock on f, from the lock table; "another
+// process" when the table is unreadable (a chroot without /proc).
+func holder(table string, f *os.File) string {
+	const unknown = "another process"
+	fi, err := f.Stat()
+	if err != nil {
+		return unknown
 	}
-	_, err := f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
-	return err
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return unknown
+	}
+	data, err := os.ReadFile(table)
+	if err != nil {
+		return unknown
+	}
+	// "1: FLOCK  ADVISORY  WRITE 4242 fd:01:1234 0 EOF": pid, then major:minor:inode.
+	id := fmt.Sprintf("%02x:%02x:%d", unix.Major(st.Dev), unix.Minor(st.Dev), st.Ino)
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 6 && f[1] == "FLOCK" && f[5] == id {
+			if pid, err := strconv.Atoi(f[4]); err == nil && pid > 0 {
+				return "process " + strconv.Itoa(pid)
+			}
+		}
+	}
+	return unknown
 }
 
 // Path is the lock file, as given to Acquire.
@@ -132,7 +142,6 @@ func (l *Lock) Release() error {
 	}
 	f := l.f
 	l.f = nil
-	_ = f.Truncate(0) // the pid is stale once released
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("release lock %s: %w", l.path, err)
 	}
