@@ -52,29 +52,37 @@ alone; with --force it is moved aside to PATH.linux-librust-backup, and unlink p
 it back.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			list, err := abis(args)
-			if err != nil {
-				return err
-			}
-			e := a.engine()
-			var reports []*linker.Report
-			var errs []error
 			refused := false
-			for _, abi := range list {
+			err := a.eachABI(args, func(e *linker.Engine, abi string) (*linker.Report, error) {
 				if !a.precheck(abi) {
 					refused = true
-					continue
+					return nil, nil
 				}
-				r, err := e.Link(abi)
-				reports = append(reports, r)
-				errs = append(errs, err)
+				return e.Link(abi)
+			})
+			if err == nil && refused {
+				return errProblems
 			}
-			if err := finish(reports, errors.Join(errs...)); err != nil || !refused {
-				return err
-			}
-			return errProblems
+			return err
 		},
 	}
+}
+
+// eachABI validates args and runs fn for each ABI, going on after a failure.
+func (a *App) eachABI(args []string, fn func(*linker.Engine, string) (*linker.Report, error)) error {
+	list, err := abis(args)
+	if err != nil {
+		return err
+	}
+	e := a.engine()
+	var reports []*linker.Report
+	var errs []error
+	for _, abi := range list {
+		r, err := fn(e, abi)
+		reports = append(reports, r)
+		errs = append(errs, err)
+	}
+	return finish(reports, errors.Join(errs...))
 }
 
 // precheck runs the quick checks of verify before abi is linked and reports what they
@@ -116,19 +124,7 @@ created once they are empty, and puts back what --force moved aside. Nothing els
 is touched: the headers tree is then as it was before link.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			list, err := abis(args)
-			if err != nil {
-				return err
-			}
-			e := a.engine()
-			var reports []*linker.Report
-			var errs []error
-			for _, abi := range list {
-				r, err := e.Unlink(abi)
-				reports = append(reports, r)
-				errs = append(errs, err)
-			}
-			return finish(reports, errors.Join(errs...))
+			return a.eachABI(args, (*linker.Engine).Unlink)
 		},
 	}
 }
