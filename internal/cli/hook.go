@@ -1,0 +1,202 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/linux-librust/linux-librust/internal/hook"
+	"github.com/linux-librust/linux-librust/internal/layout"
+	"github.com/linux-librust/linux-librust/internal/linker"
+	"github.com/linux-librust/linux-librust/internal/logger"
+	"github.com/linux-librust/linux-librust/internal/verifier"
+)
+
+func init() { commands = append(commands, (*App).hookCmd) }
+
+func (a *App) hookCmd() *cobra.Command {
+	names := make([]string, len(hook.Contexts))
+	for i, c := range hook.Contexts {
+		names[i] = string(c)
+	}
+	c := &cobra.Command{
+		Use:   "hook CONTEXT [ARG...]",
+		Short: "act for a kernel hook, kernel-install or a maintainer script",
+		Long: `hook is what the installed hooks and maintainer scripts run; CONTEXT says which,
+the arguments are the caller's own:
+
+  header_postinst.d ABI   headers configured (DEB_MAINT_PARAMS configure, or
+                          abort-*: warn only): repair ABI
+  postinst.d ABI          kernel image configured: repair ABI
+  prerm.d ABI, postrm.d ABI
+                          kernel image removed (remove, purge): repair ABI
+  install.d add|remove KVER ...
+                          kernel-install plugin: repair KVER
+  librust-postinst ABI ARGS
+                          postinst of linux-librust-ABI: configure links (an
+                          upgrade repairs), abort-* links (warn only), triggered
+                          by /usr/src/linux-headers-ABI repairs
+  librust-prerm ABI ARGS  remove unlinks; upgrade keeps the links
+  librust-postrm ABI ARGS remove, purge: repair ABI
+  tool-postinst ARGS      postinst of linux-librust: configure repairs every ABI;
+                          triggered by linux-librust-relink repairs every ABI, by
+                          /usr/bin/rustc checks every ABI's rustc (warn only)
+
+The kernel hooks read DEB_MAINT_PARAMS (space-joined, possibly quoted); run by hand
+without it they act. hook never reads standard input nor writes standard output.
+Exit status: 0 done or nothing to do, also when conflicts or failed checks leave an
+ABI unlinked (they are warnings: see status and verify); 1 only when the system
+could not be changed (an I/O error, the lock not obtained), since a failing hook
+aborts the kernel package's configuration; 2 usage error.`,
+		Args:      cobra.MinimumNArgs(1),
+		ValidArgs: names,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := hook.Context(args[0])
+			plan, err := hook.Decide(ctx, args[1:], hook.Env{MaintParams: a.Getenv("DEB_MAINT_PARAMS")})
+			if err != nil {
+				return usageError(err)
+			}
+			if len(plan.Steps) == 0 {
+				a.log.Debugf("hook %s: %s", ctx, plan.Why)
+				return nil
+			}
+			a.log.Debugf("hook %s: %s: %s", ctx, plan.Why, plan.Steps)
+			failed := false
+			for _, s := range plan.Steps {
+				err := a.hookStep(s)
+				switch {
+				case err == nil:
+				case s.WarnOnly:
+					a.log.Warnf("%s: %v (ignored: %s)", s, err, plan.Why)
+				default:
+					a.log.Errorf("%s: %v", s, err)
+					failed = true
+				}
+			}
+			if failed {
+				return errProblems
+			}
+			return nil
+		},
+	}
+	// Everything after CONTEXT belongs to the caller, even what looks like a flag.
+	c.Flags().SetInterspersed(false)
+	return c
+}
+
+// hookEngine is the engine with the problems it reports downgraded to warnings:
+// in a hook they leave an ABI unlinked but must not abort the caller.
+func (a *App) hookEngine() *linker.Engine {
+	e := a.engine()
+	log := e.Log
+	e.Log = func(ev logger.Event) {
+		if ev.Level == logger.Error {
+			ev.Level = logger.Warn
+		}
+		log(ev)
+	}
+	return e
+}
+
+// hookStep carries out one step. Problems (conflicts, failed checks) are
+// reported as warnings and are not errors; an error is real breakage.
+func (a *App) hookStep(s hook.Step) error {
+	e := a.hookEngine()
+	var reports []*linker.Report
+	var err error
+	switch s.Action {
+	case hook.Link:
+		if !a.hookPrecheck(s.ABI) {
+			return nil
+		}
+		var r *linker.Report
+		r, err = e.Link(s.ABI)
+		reports = append(reports, r)
+	case hook.Unlink:
+		var r *linker.Report
+		r, err = e.Unlink(s.ABI)
+		reports = append(reports, r)
+	case hook.Repair:
+		reports, err = e.Repair([]string{s.ABI})
+	case hook.RepairAll:
+		reports, err = e.RepairAll()
+	case hook.CheckRustc:
+		return a.checkRustc(e)
+	default:
+		return fmt.Errorf("unknown hook action %v", s.Action)
+	}
+	for _, r := range reports {
+		if r != nil && len(r.Problems) > 0 {
+			a.log.Warnf("%s: %d problem(s) left for the administrator; see 'linux-librust status %s', fix, then run 'linux-librust repair %s'",
+				r.ABI, len(r.Problems), r.ABI, r.ABI)
+		}
+	}
+	return err
+}
+
+// hookPrecheck is link's quick verification with warnings instead of errors:
+// a broken artifact set stays unlinked, and the package still configures.
+func (a *App) hookPrecheck(abi string) bool {
+	for _, dir := range []string{layout.Headers(abi), layout.Artifacts(abi)} {
+		if _, err := a.fs.Stat(dir); err != nil {
+			return true // nothing to check; the engine says there is nothing to do
+		}
+	}
+	r := a.verify(abi, verifier.Options{})
+	if r.Clean() {
+		return true
+	}
+	for _, f := range r.Findings {
+		if f.Severity != verifier.Note {
+			a.log.Log(logger.Event{Level: logger.Warn, Kind: "verify", ABI: abi, Path: f.Path, Message: f.String()})
+		}
+	}
+	a.log.Warnf("%s: not linked: fix the problems above (linux-librust verify %s), then run 'linux-librust link %s'", abi, abi, abi)
+	return false
+}
+
+// checkRustc compares the installed rustc with the version every installed
+// kernel's artifacts need and warns, naming each affected ABI and the exact
+// version text it needs. It fails only when the ABIs cannot be listed.
+func (a *App) checkRustc(e *linker.Engine) error {
+	list, err := e.ABIs()
+	if err != nil {
+		return err
+	}
+	have, haveErr := a.installedRustc()
+	var affected []string
+	for _, abi := range list {
+		if _, err := a.fs.Stat(layout.Artifacts(abi)); err != nil {
+			continue // no artifacts of this kernel installed: nothing needs rustc
+		}
+		r := a.verify(abi, verifier.Options{})
+		need := r.RustcVersion
+		if need == "" {
+			a.log.Log(logger.Event{Level: logger.Warn, Kind: "rustc", ABI: abi, Path: layout.Artifacts(abi),
+				Message: fmt.Sprintf("%s: cannot tell which rustc its Rust artifacts need; run 'linux-librust verify %s'", abi, abi)})
+			affected = append(affected, abi)
+			continue
+		}
+		var msg string
+		switch {
+		case haveErr != nil && errors.Is(haveErr, fs.ErrNotExist):
+			msg = fmt.Sprintf("%s: rustc is no longer installed; out-of-tree Rust modules for this kernel need the rustc that prints %q", abi, need)
+		case haveErr != nil:
+			msg = fmt.Sprintf("%s: cannot run rustc (%v); out-of-tree Rust modules for this kernel need the rustc that prints %q", abi, haveErr, need)
+		case have != need:
+			msg = fmt.Sprintf("%s: needs the rustc that prints %q, but the installed one prints %q: out-of-tree Rust modules for this kernel fail to build (E0514) until that rustc is installed again, or a linux-librust-%s built by the new one", abi, need, have, abi)
+		default:
+			a.log.Log(logger.Event{Level: logger.Info, Kind: "rustc", ABI: abi, Message: fmt.Sprintf("%s: the installed rustc still matches (%s)", abi, need)})
+			continue
+		}
+		a.log.Log(logger.Event{Level: logger.Warn, Kind: "rustc", ABI: abi, Message: msg})
+		affected = append(affected, abi)
+	}
+	if len(affected) > 0 {
+		a.log.Log(logger.Event{Level: logger.Warn, Kind: "rustc", Message: fmt.Sprintf("rustc changed: %d kernel(s) affected: %s", len(affected), strings.Join(affected, " "))})
+	}
+	return nil
+}
