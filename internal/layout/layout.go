@@ -19,6 +19,9 @@ var (
 	StateDir         = "/var/lib/linux-librust"
 	LockFile         = "/var/lib/linux-librust/lock"
 	LogFile          = "/var/log/linux-librust.log"
+	// KbuildPattern is the host tools tree shared by every flavour of a kernel
+	// version (Debian's linux-kbuild-<ver>); %s is the version (e.g. 7.2).
+	KbuildPattern = "/usr/lib/linux-kbuild-%s"
 )
 
 // Names of the manifest files inside an artifacts tree.
