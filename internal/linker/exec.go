@@ -7,8 +7,10 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"sort"
 	"syscall"
 
+	"github.com/linux-librust/linux-librust/internal/layout"
 	"github.com/linux-librust/linux-librust/internal/logger"
 	"github.com/linux-librust/linux-librust/internal/rootfs"
 )
@@ -16,17 +18,33 @@ import (
 // execute carries out a plan. The record first gains the entries of what the plan will
 // make (so that after a crash every object of the tool is still known as such), then
 // every action runs, then the record is pruned to what is on disk.
+//
+// A shared link (shared.go) may concern the records of other ABIs too: each is extended
+// before and pruned after in the same way, the plan's own first.
 func (e *Engine) execute(p *plan) error {
 	if p.frozen {
 		return nil
 	}
-	pre := p.old.clone()
-	for en := range p.intent {
-		pre[en] = true
+	recs := []*recState{{abi: p.abi, old: p.old, intent: p.intent}}
+	others := make([]string, 0, len(p.others))
+	for a := range p.others {
+		others = append(others, a)
 	}
-	if !pre.equal(p.old) {
-		if err := writeRecord(e.FS, p.abi, pre); err != nil {
-			return err
+	sort.Strings(others)
+	for _, a := range others {
+		recs = append(recs, p.others[a])
+	}
+	pres := make([]record, len(recs))
+	for i, rs := range recs {
+		pre := rs.old.clone()
+		for en := range rs.intent {
+			pre[en] = true
+		}
+		pres[i] = pre
+		if !pre.equal(rs.old) {
+			if err := writeRecord(e.FS, rs.abi, pre); err != nil {
+				return err
+			}
 		}
 	}
 	var runErr error
@@ -36,23 +54,26 @@ func (e *Engine) execute(p *plan) error {
 			break
 		}
 	}
-	final, err := e.observe(p, pre)
-	if err != nil {
-		return errors.Join(runErr, err)
-	}
-	if !final.equal(pre) || p.recordTemp {
-		if err := writeRecord(e.FS, p.abi, final); err != nil {
+	for i, rs := range recs {
+		final, err := e.observe(rs.abi, pres[i])
+		if err != nil {
 			return errors.Join(runErr, err)
+		}
+		if !final.equal(pres[i]) || i == 0 && p.recordTemp {
+			if err := writeRecord(e.FS, rs.abi, final); err != nil {
+				return errors.Join(runErr, err)
+			}
 		}
 	}
 	return runErr
 }
 
-// observe returns the entries of r that still have something on disk.
-func (e *Engine) observe(p *plan, r record) (record, error) {
+// observe returns the entries of the record r of abi that still have something on disk.
+func (e *Engine) observe(abi string, r record) (record, error) {
 	out := record{}
+	headers := layout.Headers(abi)
 	for en := range r {
-		l := path.Join(p.headers, en.path)
+		l := path.Join(headers, en.path)
 		var keep bool
 		var err error
 		switch en.kind {
@@ -64,7 +85,7 @@ func (e *Engine) observe(p *plan, r record) (record, error) {
 				err = nil
 			}
 		case entryLink:
-			t := target(p.abi, en.path)
+			t := target(abi, en.path)
 			var k, kt kind
 			if k, _, err = e.lstat(l, t); err == nil {
 				kt, _, err = e.lstat(l+TempSuffix, t)
@@ -76,6 +97,21 @@ func (e *Engine) observe(p *plan, r record) (record, error) {
 				kt, _, err = e.lstat(l+BackupTempSuffix, "")
 			}
 			keep = k != absent || kt != absent
+		case entryShared:
+			keep, _, err = e.serves("/"+en.path, abi)
+		case entrySharedBackup:
+			// Kept while the backup exists and the link serves abi, or is no tool's
+			// link (the backup is still to be restored).
+			sp := "/" + en.path
+			var k, kt kind
+			if k, _, err = e.lstat(sp+BackupSuffix, ""); err == nil {
+				kt, _, err = e.lstat(sp+BackupTempSuffix, "")
+			}
+			if err == nil && (k != absent || kt != absent) {
+				var mine, any bool
+				mine, any, err = e.serves(sp, abi)
+				keep = mine || !any
+			}
 		}
 		if err != nil {
 			return nil, err
@@ -131,7 +167,11 @@ func (e *Engine) do(p *plan, a Action) error {
 		}
 	case OpUnlink:
 		// dpkg does not take the lock: check again just before removing.
-		k, _, err := e.lstat(a.Path, target(p.abi, a.rel))
+		want := a.want
+		if want == "" {
+			want = target(p.abi, a.rel)
+		}
+		k, _, err := e.lstat(a.Path, want)
 		if err != nil {
 			return err
 		}

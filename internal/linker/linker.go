@@ -15,8 +15,9 @@
 // headers: <headers>/Makefile exists. artifacts: <artifacts>/linux-librust.manifest
 // exists. links: artifacts whose link is in place, of the artifacts in the manifest.
 // conflicts: problems that link cannot fix by itself (a foreign object in the way, a
-// parent directory that is a symbolic link, a missing artifact, an unreadable manifest,
-// a headers tree reached through a symbolic link); Status.Problems lists them.
+// parent directory that is a symbolic link not into a linux-kbuild tree, a missing
+// artifact, an unreadable manifest, a headers tree reached through a symbolic link,
+// flavours that need different files at one shared path); Status.Problems lists them.
 // stale: links of the tool (and leftover temporary links) that repair would remove. The
 // state is the first that applies:
 //
@@ -25,6 +26,20 @@
 //	linked    both trees present, at least one artifact, all linked
 //	partial   some linked
 //	unlinked  none linked
+//
+// # Shared artifacts
+//
+// When a parent directory of <headers>/P is a symbolic link that resolves to a
+// directory of a linux-kbuild tree (layout.KbuildPattern; Debian's
+// scripts -> ../../lib/linux-kbuild-<ver>/scripts, one tree for every flavour), P has one
+// place for all flavours: the tool links that place, e.g.
+// /usr/lib/linux-kbuild-7.2/scripts/target.json -> ../../linux-librust-<ABI>/scripts/target.json,
+// into the lexically first ABI whose headers reach it and whose manifest lists it, when
+// all such ABIs agree on the file's SHA-256; otherwise it makes no link and reports
+// shared-conflict for each of them. unlink re-points the link to another agreeing ABI
+// or removes it; repair also removes it, with the directories dpkg left only because of
+// it, once the kbuild package is gone. The artifact counts as linked for every ABI that
+// agrees. See shared.go.
 //
 // # JSON
 //
@@ -98,8 +113,9 @@ type Action struct {
 	Target string `json:"target,omitempty"` // OpLink: the link target
 	// Replace: OpLink replaces a foreign object already copied to its backup, OpRestore
 	// replaces the tool's link; both in one rename, so the path is never missing.
-	Replace bool `json:"replace,omitempty"`
-	dir     bool // OpBackup, OpRestore: the object is a directory, moved by rename
+	Replace bool   `json:"replace,omitempty"`
+	dir     bool   // OpBackup, OpRestore: the object is a directory, moved by rename
+	want    string // OpUnlink of a shared link: the target that makes it the tool's
 	rel     string
 }
 
@@ -130,6 +146,7 @@ const (
 	ProblemArtifact       = "artifact"        // an artifact is missing or not a regular file
 	ProblemManifest       = "manifest"        // the manifest cannot be read
 	ProblemHeadersPath    = "headers-path"    // the headers tree is reached through a link
+	ProblemSharedConflict = "shared-conflict" // flavours need different files at one shared path
 )
 
 // Problem is something the tool cannot fix by itself.

@@ -94,40 +94,6 @@ func statAll(t *testing.T, root string) map[string]string {
 	return out
 }
 
-// TestDebianScripts: scripts is a link into linux-kbuild, shared by all flavours: it is
-// never written through; everything else is linked and the problem is reported.
-func TestDebianScripts(t *testing.T) {
-	f := newFixture(t)
-	f.headers(abi, true)
-	f.artifacts(abi, artifactSet)
-	before := f.dump()
-	r, err := f.engine().Link(abi)
-	require.NoError(t, err)
-	h := layout.Headers(abi)
-	require.Equal(t, []string{"symlink-parent " + h + "/scripts"}, problemKinds(r))
-	assert.Equal(t, h+"/scripts is a symlink into another package's tree (-> ../../lib/linux-kbuild-7.2/scripts); scripts/target.json not linked", r.Problems[0].Message)
-	paths := []string{"rust/kernel/sub/another.rmeta", "rust/kernel/sub/deep.rmeta", "rust/libcore.rmeta", "rust/libkernel.rmeta", "rust/libmacros.so"}
-	want := linked(before, abi, paths, createdDirs, nil)
-	requireTree(t, want, f.dump())
-	assert.Contains(t, f.takeLogs(), "E: "+r.Problems[0].Message)
-
-	// Even with --force.
-	e := f.engine()
-	e.Force = true
-	r, err = e.Link(abi)
-	require.NoError(t, err)
-	assert.Len(t, r.Problems, 1)
-	requireTree(t, want, f.dump())
-
-	st, err := e.Status(abi)
-	require.NoError(t, err)
-	assert.Equal(t, abi+": conflict headers=yes artifacts=yes links=5/6 conflicts=1 stale=0", st.Line())
-
-	_, err = e.Unlink(abi)
-	require.NoError(t, err)
-	requireTree(t, stateDir(before), f.dump())
-}
-
 // TestForeignObjects: a foreign object in the way is reported and left alone; --force
 // moves it aside and unlink puts it back.
 func TestForeignObjects(t *testing.T) {

@@ -28,8 +28,10 @@ type plan struct {
 	recordTemp         bool   // an interrupted run left a temporary record
 	actions            []Action
 	problems           []Problem
-	old                record // the record as read
-	intent             record // entries to add before acting (intent precedes change)
+	old                record               // the record as read
+	intent             record               // entries to add before acting (intent precedes change)
+	shared             map[string]bool      // shared paths of this ABI's artifacts (shared.go)
+	others             map[string]*recState // records of other ABIs a shared link concerns
 
 	// counts for Status
 	artifactCount, linked, conflicts, stale int
@@ -41,6 +43,13 @@ func (p *plan) problem(kind, at, format string, args ...any) {
 }
 
 func (p *plan) add(a Action) { p.actions = append(p.actions, a) }
+
+func (p *plan) addShared(sp string) {
+	if p.shared == nil {
+		p.shared = map[string]bool{}
+	}
+	p.shared[sp] = true
+}
 
 // kind of object found at a path.
 type kind int
@@ -100,6 +109,7 @@ func lstat(fsys interface {
 type parents struct {
 	missing []string // relative directories to create, outermost first
 	problem *Problem
+	shared  string // P lives at this shared path in a linux-kbuild tree (shared.go)
 }
 
 // plan computes the actions of md for abi from what is on disk.
@@ -151,8 +161,18 @@ func (e *Engine) plan(abi string, md mode) (*plan, error) {
 		fi, err := lstat(e.FS, d)
 		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errNotDir) {
 			if d == p.headers && md != modeLink {
-				p.nothing = fmt.Sprintf("%s does not exist", p.headers)
-				return p, nil // nothing of the tool's can exist; the record is pruned
+				// Nothing of the tool's can exist in it; the record is pruned. A shared
+				// link in a kbuild tree may still serve this ABI.
+				s := &planner{e: e, p: p, dirs: map[string]dirInfo{}, removed: map[string]bool{}, made: map[string]bool{}}
+				for _, sp := range p.sharedPaths() {
+					if err := s.planShared(sp, md); err != nil {
+						return nil, err
+					}
+				}
+				if len(p.actions) == 0 {
+					p.nothing = fmt.Sprintf("%s does not exist", p.headers)
+				}
+				return p, nil
 			}
 			break
 		}
@@ -189,7 +209,7 @@ func (e *Engine) plan(abi string, md mode) (*plan, error) {
 		}
 	}
 	for e := range p.old {
-		if e.kind != entryDir {
+		if e.kind == entryLink || e.kind == entryBackup {
 			cands[e.path] = true
 		}
 	}
@@ -212,6 +232,11 @@ func (e *Engine) plan(abi string, md mode) (*plan, error) {
 	if err := s.planDirs(md); err != nil {
 		return nil, err
 	}
+	for _, sp := range p.sharedPaths() {
+		if err := s.planShared(sp, md); err != nil {
+			return nil, err
+		}
+	}
 	return p, nil
 }
 
@@ -229,6 +254,7 @@ func (e *Engine) exists(p string) (bool, error) {
 type dirInfo struct {
 	k      kind
 	target string
+	kbuild string // a link resolving to this directory of a linux-kbuild tree
 }
 
 // planner holds what planning has learnt about one headers tree.
@@ -255,7 +281,12 @@ func (s *planner) walk(rel string) (parents, error) {
 			if err != nil {
 				return ps, err
 			}
-			info = dirInfo{k, t}
+			info = dirInfo{k: k, target: t}
+			if k == foreignLink {
+				if info.kbuild, err = s.e.kbuildLink(s.abs(d)); err != nil {
+					return ps, err
+				}
+			}
 			s.dirs[d] = info
 		}
 		switch info.k {
@@ -263,8 +294,19 @@ func (s *planner) walk(rel string) (parents, error) {
 		case absent:
 			ps.missing = append(ps.missing, d)
 		case foreignLink:
-			// Never write through it: Debian's scripts -> ../../lib/linux-kbuild-<ver>/scripts
-			// is shared by every flavour of the kernel version and owned by another package.
+			if info.kbuild != "" {
+				// Debian's scripts -> ../../lib/linux-kbuild-<ver>/scripts: the artifact
+				// has one place for every flavour (shared.go).
+				sp, err := s.e.below(info.kbuild, strings.Join(comps[i:], "/"))
+				if err != nil {
+					return ps, err
+				}
+				if sp != "" {
+					ps.shared = sp
+					return ps, nil
+				}
+			}
+			// Never write through any other link into another package's tree.
 			ps.problem = &Problem{Kind: ProblemSymlinkParent, Path: s.abs(d), Message: fmt.Sprintf(
 				"%s is a symlink into another package's tree (-> %s); %s not linked", s.abs(d), info.target, rel)}
 			return ps, nil
@@ -279,12 +321,12 @@ func (s *planner) walk(rel string) (parents, error) {
 
 // artifactOK checks that <artifacts>/rel is a regular file reached through real
 // directories, so the link resolves inside the artifacts tree.
-func (s *planner) artifactOK(rel string) (bool, error) {
-	a := s.p.artifacts
+func (e *Engine) artifactOK(artifacts, rel string) (bool, error) {
+	a := artifacts
 	comps := strings.Split(rel, "/")
 	for i := range comps {
 		a = path.Join(a, comps[i])
-		fi, err := lstat(s.e.FS, a)
+		fi, err := lstat(e.FS, a)
 		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errNotDir) {
 			return false, nil
 		}
@@ -309,11 +351,15 @@ func (s *planner) linkOne(rel string) error {
 		p.problem(ps.problem.Kind, ps.problem.Path, "%s", ps.problem.Message)
 		return nil
 	}
-	if ok, err := s.artifactOK(rel); err != nil {
+	if ok, err := s.e.artifactOK(p.artifacts, rel); err != nil {
 		return err
 	} else if !ok {
 		p.problem(ProblemArtifact, path.Join(p.artifacts, rel), "%s is missing or not a regular file; %s not linked; reinstall linux-librust-%s",
 			path.Join(p.artifacts, rel), rel, p.abi)
+		return nil
+	}
+	if ps.shared != "" {
+		p.addShared(ps.shared)
 		return nil
 	}
 	s.need(rel)
@@ -487,6 +533,10 @@ func (s *planner) unlinkOne(rel string) error {
 	if err != nil {
 		return err
 	}
+	if ps.shared != "" {
+		p.addShared(ps.shared)
+		return nil
+	}
 	if ps.problem != nil || len(ps.missing) > 0 {
 		return nil // the tool never writes through a link; nothing can be below a missing directory
 	}
@@ -569,9 +619,18 @@ func (s *planner) planDirs(md mode) error {
 	// dpkg could not remove the headers directory and the directories above the tool's
 	// objects because of them; it would have removed them, empty, otherwise. Only then
 	// does the tool remove directories it did not create, and only empty ones.
-	leftovers := md != modeLink && !p.headersPresent && (len(p.old) > 0 || len(p.actions) > 0)
+	inHeaders := 0
+	for e := range p.old {
+		if e.headersEntry() {
+			inHeaders++
+		}
+	}
+	leftovers := md != modeLink && !p.headersPresent && (inHeaders > 0 || len(p.actions) > 0)
 	if leftovers {
 		for e := range p.old {
+			if !e.headersEntry() {
+				continue
+			}
 			for d := path.Dir(e.path); d != "."; d = path.Dir(d) {
 				cands[d] = true
 			}

@@ -26,7 +26,10 @@ import (
 // One "<kind> <path>" line per entry, sorted, paths relative to the headers tree. "dir"
 // is a directory the tool created, "backup" a foreign object it moved aside to
 // <path>.linux-librust-backup, "link" a link it created (an index: a link is the tool's
-// only when its target is exactly the expected one). Entries are added BEFORE the
+// only when its target is exactly the expected one). "shared" and "shared-backup" name,
+// relative to the root, a shared link in a linux-kbuild tree that may point into this
+// ABI's artifacts tree and the foreign object --force moved aside from there (see
+// shared.go); the link's target says which ABI it serves. Entries are added BEFORE the
 // change is made and dropped after it is undone, so the record always covers the disk;
 // entries with nothing on disk are pruned. The file is replaced atomically (temporary
 // file, fsync, rename, directory fsync) and removed when empty.
@@ -41,7 +44,13 @@ const (
 	entryBackup entryKind = "backup"
 	entryDir    entryKind = "dir"
 	entryLink   entryKind = "link"
+	// root-relative paths in a linux-kbuild tree
+	entryShared       entryKind = "shared"
+	entrySharedBackup entryKind = "shared-backup"
 )
+
+// headersEntry tells whether e names a path inside the headers tree.
+func (e entry) headersEntry() bool { return e.kind != entryShared && e.kind != entrySharedBackup }
 
 type entry struct {
 	kind entryKind
@@ -114,12 +123,12 @@ func parseRecord(data []byte) (record, error) {
 	for i, l := range lines[1:] {
 		kind, p, ok := strings.Cut(l, " ")
 		switch entryKind(kind) {
-		case entryBackup, entryDir, entryLink:
+		case entryBackup, entryDir, entryLink, entryShared, entrySharedBackup:
 		default:
 			ok = false
 		}
 		if !ok {
-			return nil, fmt.Errorf("line %d: %q is not \"backup|dir|link <path>\"", i+2, trunc(l))
+			return nil, fmt.Errorf("line %d: %q is not \"backup|dir|link|shared|shared-backup <path>\"", i+2, trunc(l))
 		}
 		if err := manifest.CheckPath(p); err != nil {
 			return nil, fmt.Errorf("line %d: %w", i+2, err)

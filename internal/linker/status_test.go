@@ -2,6 +2,7 @@ package linker
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -23,7 +24,7 @@ func statusRoot(t *testing.T) *fixture {
 	f.headers("7.0.0-1-amd64", true)
 	// artifacts only
 	f.artifacts("7.1.0-1-amd64", artifactSet)
-	// Debian layout: all linked but scripts/target.json (conflict)
+	// Debian layout: scripts/target.json linked in the shared kbuild tree
 	f.headers("7.2.13+deb14-amd64", true)
 	f.artifacts("7.2.13+deb14-amd64", artifactSet)
 	link("7.2.13+deb14-amd64")
@@ -52,6 +53,23 @@ func statusRoot(t *testing.T) *fixture {
 	f.headers("7.7.0-1-amd64", false)
 	f.artifacts("7.7.0-1-amd64", artifactSet)
 	f.write(layout.Artifacts("7.7.0-1-amd64")+"/"+layout.ManifestName, "Format: 2\n")
+	// Debian layout, two flavours that need different scripts/target.json (conflict)
+	for i, a := range []string{"7.8.0-1-amd64", "7.8.0-1-cloud-amd64"} {
+		f.headers(a, false)
+		require.NoError(t, f.fs.RemoveAll(layout.Headers(a)+"/scripts"))
+		f.write("/usr/lib/linux-kbuild-7.8/scripts/basic/fixdep", "fixdep")
+		f.symlink("../../lib/linux-kbuild-7.8/scripts", layout.Headers(a)+"/scripts")
+		set := clone(artifactSet)
+		set["scripts/target.json"] = fmt.Sprintf(`{"arch":"x86_64","flavour":%d}`, i)
+		f.artifacts(a, set)
+		link(a)
+	}
+	// scripts a link elsewhere: never written through (conflict)
+	f.headers("7.9.0-1-amd64", false)
+	f.artifacts("7.9.0-1-amd64", artifactSet)
+	require.NoError(t, f.fs.RemoveAll(layout.Headers("7.9.0-1-amd64")+"/scripts"))
+	f.write("/usr/lib/other-7.9/scripts/basic/fixdep", "fixdep")
+	f.symlink("../../lib/other-7.9/scripts", layout.Headers("7.9.0-1-amd64")+"/scripts")
 	return f
 }
 
@@ -62,7 +80,7 @@ func TestStatusGolden(t *testing.T) {
 	e := &Engine{FS: ff}
 	abis, err := e.ABIs()
 	require.NoError(t, err)
-	require.Len(t, abis, 9)
+	require.Len(t, abis, 12)
 	var sts []Status
 	var lines []string
 	for _, abi := range abis {
@@ -102,9 +120,9 @@ func TestRepairAllStatusRoot(t *testing.T) {
 	f := statusRoot(t)
 	reports, err := f.engine().RepairAll()
 	require.NoError(t, err)
-	require.Len(t, reports, 9)
+	require.Len(t, reports, 12)
 	var lines []string
-	for _, abi := range []string{"7.0.0-1-amd64", "7.1.0-1-amd64", "7.2.13+deb14-amd64", "7.2.13+deb14-rt-amd64", "7.3.0-1-amd64", "7.4.0-1-amd64", "7.5.0-1-amd64", "7.6.0-1-amd64", "7.7.0-1-amd64"} {
+	for _, abi := range []string{"7.0.0-1-amd64", "7.1.0-1-amd64", "7.2.13+deb14-amd64", "7.2.13+deb14-rt-amd64", "7.3.0-1-amd64", "7.4.0-1-amd64", "7.5.0-1-amd64", "7.6.0-1-amd64", "7.7.0-1-amd64", "7.8.0-1-amd64", "7.8.0-1-cloud-amd64", "7.9.0-1-amd64"} {
 		st, err := f.engine().Status(abi)
 		require.NoError(t, err)
 		lines = append(lines, st.Line())
