@@ -638,3 +638,36 @@ func (s *planner) unlinkShared(sp, key string, k kind, cur string, bk kind, back
 	}
 	return nil
 }
+
+// SharedMember is an ABI whose headers reach a shared path and whose manifest lists an
+// artifact there.
+type SharedMember struct {
+	ABI    string
+	Path   string // the artifact path in its manifest
+	SHA256 string // from its manifest
+}
+
+// Shared returns the shared path of artifact rel of abi's headers tree, "" when rel is
+// not below a link into a linux-kbuild tree, and the members of that path sorted by
+// ABI (none when the kbuild package is gone). It changes nothing and takes no lock.
+func (e *Engine) Shared(abi, rel string) (string, []SharedMember, error) {
+	if err := layout.ValidateABI(abi); err != nil {
+		return "", nil, err
+	}
+	sp, err := e.sharedPath(layout.Headers(abi), rel, map[string]dirInfo{})
+	if err != nil || sp == "" {
+		return "", nil, err
+	}
+	if gone, err := e.kbuildGone(sp); err != nil || gone {
+		return sp, nil, err
+	}
+	ms, err := e.members(sp, "")
+	if err != nil {
+		return "", nil, err
+	}
+	out := make([]SharedMember, len(ms))
+	for i, m := range ms {
+		out[i] = SharedMember{ABI: m.abi, Path: m.rel, SHA256: m.sum}
+	}
+	return sp, out, nil
+}

@@ -184,7 +184,8 @@ func (r *run) verify() {
 	r.checkTargetSpec(present)
 	r.checkInstalledRustc()
 	if headers && r.opts.Links {
-		r.report.Findings = append(r.report.Findings, CheckLinks(r.fsys, r.opts.Headers, r.opts.Artifacts, r.report.Paths)...)
+		r.report.Findings = append(r.report.Findings, checkLinks(r.fsys, r.opts.Headers, r.opts.Artifacts, r.report.Paths, r.opts.Full)...)
+		r.checkShared()
 	}
 }
 

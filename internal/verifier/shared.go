@@ -1,0 +1,102 @@
+package verifier
+
+import (
+	"fmt"
+	"os"
+	"path"
+	"strings"
+
+	"github.com/spf13/afero"
+
+	"github.com/linux-librust/linux-librust/internal/layout"
+	"github.com/linux-librust/linux-librust/internal/linker"
+	"github.com/linux-librust/linux-librust/internal/rootfs"
+)
+
+// Artifacts below Debian's scripts -> ../../lib/linux-kbuild-<ver>/scripts have one
+// place for every flavour of a version (see the linker's shared.go): the link there
+// points into one flavour's artifacts tree, so from another flavour's headers the
+// artifact opens another, identical file.
+
+type linkFS interface {
+	afero.Lstater
+	afero.LinkReader
+}
+
+// sharedSame reports whether h reaches, through the tool's link at a shared path in a
+// linux-kbuild tree, a file like a: of the same size, and in full mode with the same
+// SHA-256.
+func sharedSame(fsys afero.Fs, h, a string, hi, ai os.FileInfo, full bool) bool {
+	lfs, ok := fsys.(linkFS)
+	if !ok {
+		return false
+	}
+	dir, err := linker.Resolve(lfs, path.Dir(h))
+	if err != nil || linker.KbuildDir(dir) == "" {
+		return false
+	}
+	sp := path.Join(dir, path.Base(h))
+	t, ok := readlink(fsys, sp)
+	if !ok {
+		return false
+	}
+	if _, _, ok := linker.SharedOwner(sp, t); !ok || !hi.Mode().IsRegular() || hi.Size() != ai.Size() {
+		return false
+	}
+	if !full {
+		return true
+	}
+	buf := make([]byte, 32<<10)
+	hs, err := hashFile(fsys, h, buf)
+	if err != nil {
+		return false
+	}
+	as, err := hashFile(fsys, a, buf)
+	return err == nil && hs == as
+}
+
+// checkShared reports the artifacts of the set whose shared path other flavours need
+// with a different content: none of them is linked there.
+func (r *run) checkShared() {
+	fsys, ok := r.fsys.(rootfs.FS)
+	abi := r.manifest.ABI
+	if !ok || layout.ValidateABI(abi) != nil || layout.Headers(abi) != r.opts.Headers {
+		return
+	}
+	e := &linker.Engine{FS: fsys}
+	for _, a := range r.manifest.Artifacts {
+		sp, ms, err := e.Shared(abi, a.Path)
+		if err != nil || sp == "" {
+			continue
+		}
+		var mine *linker.SharedMember
+		differ := false
+		for i := range ms {
+			if ms[i].ABI == abi {
+				mine = &ms[i]
+			}
+			differ = differ || ms[i].SHA256 != ms[0].SHA256
+		}
+		if mine == nil || !differ {
+			continue
+		}
+		var parts, others []string
+		for _, m := range ms {
+			parts = append(parts, fmt.Sprintf("%s: sha256 %s", m.ABI, m.SHA256))
+			if m.SHA256 != mine.SHA256 {
+				others = append(others, "linux-librust-"+m.ABI)
+			}
+		}
+		r.add("shared-conflict", Error, sp, "remove "+strings.Join(others, " and ")+" or "+"linux-librust-"+abi+": keep the Rust artifacts of flavours that agree",
+			"the flavours %s of %s need different %s (%s); only flavours that agree can be installed with Rust artifacts at once",
+			strings.Join(names(ms), " and "), path.Base(linker.KbuildDir(sp)), a.Path, strings.Join(parts, "; "))
+	}
+}
+
+func names(ms []linker.SharedMember) []string {
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		out[i] = m.ABI
+	}
+	return out
+}

@@ -1,0 +1,114 @@
+package verifier
+
+import (
+	"debug/elf"
+	"path"
+	"testing"
+
+	"github.com/spf13/afero"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/linux-librust/linux-librust/internal/dylib"
+	"github.com/linux-librust/linux-librust/internal/layout"
+	"github.com/linux-librust/linux-librust/internal/linker"
+	"github.com/linux-librust/linux-librust/internal/manifest"
+	"github.com/linux-librust/linux-librust/internal/rootfs"
+)
+
+const cloud = "7.2.13+deb14-cloud-amd64"
+
+var x86Arch = dylib.Arch{Machine: elf.EM_X86_64, Class: elf.ELFCLASS64, Data: elf.ELFDATA2LSB}
+
+// installDebian lays out a flavour as Debian ships it, scripts a link into the shared
+// linux-kbuild-7.2 tree, with its artifacts tree; the links are the engine's.
+func installDebian(t *testing.T, fsys rootfs.FS, flavour string, s set, cfg, rustc string) {
+	h, a := layout.Headers(flavour), layout.Artifacts(flavour)
+	require.NoError(t, fsys.MkdirAll("/usr/lib/linux-kbuild-7.2/scripts/basic", 0o755))
+	require.NoError(t, afero.WriteFile(fsys, "/usr/lib/linux-kbuild-7.2/scripts/basic/fixdep", []byte("fixdep"), 0o644))
+	require.NoError(t, fsys.MkdirAll(h, 0o755))
+	require.NoError(t, fsys.SymlinkIfPossible("../../lib/linux-kbuild-7.2/scripts", h+"/scripts"))
+	require.NoError(t, afero.WriteFile(fsys, h+"/Makefile", []byte("include x\n"), 0o644))
+	require.NoError(t, afero.WriteFile(fsys, h+"/.config", []byte(cfg), 0o644))
+	for p, f := range s {
+		require.NoError(t, fsys.MkdirAll(path.Dir(path.Join(a, p)), 0o755))
+		require.NoError(t, afero.WriteFile(fsys, path.Join(a, p), f.data, 0o644))
+	}
+	m := manifestOf(s, rustc, cfg)
+	m.ABI = flavour
+	require.NoError(t, manifest.Write(fsys, a, m))
+}
+
+func TestVerifyShared(t *testing.T) {
+	sid := version(t, "sid")
+	cfg := config(sid)
+	other := sidSet(t)
+	other["scripts/target.json"] = setFile{manifest.KindTargetSpec, sample(t, "trixie/target.json")}
+	tests := []struct {
+		name      string
+		cloudSet  func(t *testing.T) set
+		full      bool
+		amd, clou []string
+	}{
+		{"agreeing, quick", sidSet, false, nil, nil},
+		{"agreeing, full", sidSet, true, nil, nil},
+		{"disagreeing", func(*testing.T) set { return other }, false,
+			[]string{"shared-conflict /usr/lib/linux-kbuild-7.2/scripts/target.json", "link-missing " + layout.Headers(abi) + "/scripts/target.json"},
+			// trixie's spec is not the one the sid crates were built for: also a finding.
+			[]string{"shared-conflict /usr/lib/linux-kbuild-7.2/scripts/target.json", "target-spec-mismatch " + layout.Artifacts(cloud) + "/scripts/target.json",
+				"link-missing " + layout.Headers(cloud) + "/scripts/target.json"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fsys := newRoot(t)
+			installDebian(t, fsys, abi, sidSet(t), cfg, sid)
+			installDebian(t, fsys, cloud, tt.cloudSet(t), cfg, sid)
+			_, err := (&linker.Engine{FS: fsys}).RepairAll()
+			require.NoError(t, err)
+			for _, c := range []struct {
+				abi  string
+				want []string
+			}{{abi, tt.amd}, {cloud, tt.clou}} {
+				rep := Verify(fsys, Options{Headers: layout.Headers(c.abi), Artifacts: layout.Artifacts(c.abi), Links: true, Full: tt.full,
+					RustcVersion: rustcIs(sid), Host: &x86Arch})
+				var got []string
+				for _, f := range rep.Findings {
+					if f.Severity > Note {
+						got = append(got, f.Code+" "+f.Path)
+					}
+				}
+				assert.Equal(t, c.want, got, c.abi)
+				for _, f := range rep.Findings {
+					if f.Code == "shared-conflict" {
+						assert.Contains(t, f.Message, "the flavours "+abi+" and "+cloud+" of linux-kbuild-7.2 need different scripts/target.json (")
+						assert.Contains(t, f.Message, abi+": sha256 "+sum(sample(t, "sid/target.json")))
+						assert.Contains(t, f.Message, cloud+": sha256 "+sum(sample(t, "trixie/target.json")))
+					}
+				}
+			}
+		})
+	}
+
+	// The shared link reaches cloud's file from amd64's headers: a copy of another size
+	// there is caught, and in full mode one of the same size but other content.
+	t.Run("tampered", func(t *testing.T) {
+		for _, full := range []bool{false, true} {
+			fsys := newRoot(t)
+			installDebian(t, fsys, abi, sidSet(t), cfg, sid)
+			installDebian(t, fsys, cloud, sidSet(t), cfg, sid)
+			_, err := (&linker.Engine{FS: fsys}).RepairAll()
+			require.NoError(t, err)
+			// The link serves amd64; cloud reaches amd64's file.
+			spec := sample(t, "sid/target.json")
+			bad := append([]byte{}, spec...)
+			bad[len(bad)-2] ^= 1
+			if !full {
+				bad = append(bad, ' ')
+			}
+			require.NoError(t, afero.WriteFile(fsys, layout.Artifacts(abi)+"/scripts/target.json", bad, 0o644))
+			rep := Verify(fsys, Options{Headers: layout.Headers(cloud), Artifacts: layout.Artifacts(cloud), Links: true, Full: full,
+				RustcVersion: rustcIs(sid), Host: &x86Arch})
+			assert.Contains(t, rep.Codes(), "link-foreign", "full=%v", full)
+		}
+	})
+}
