@@ -33,14 +33,12 @@ status is 1 when any kernel is in conflict or stale.`,
 					return err
 				}
 			}
-			sts := make([]linker.Status, 0, len(list))
+			sts, err := e.StatusAll(list)
+			if err != nil {
+				return err
+			}
 			bad := false
-			for _, abi := range list {
-				st, err := e.Status(abi)
-				if err != nil {
-					return err
-				}
-				sts = append(sts, st)
+			for _, st := range sts {
 				bad = bad || st.State == linker.StateConflict || st.State == linker.StateStale
 			}
 			out := cmd.OutOrStdout()

@@ -74,11 +74,15 @@ const DefaultLockWait = 60 * time.Second
 
 // Engine links, unlinks, repairs and reports on the kernels under the root of FS.
 type Engine struct {
-	FS       rootfs.FS
-	Log      func(logger.Event) // nil discards
-	DryRun   bool               // plan and report, change nothing
-	Force    bool               // move foreign objects in the way aside
-	LockWait time.Duration      // 0: DefaultLockWait
+	FS     rootfs.FS
+	Log    func(logger.Event) // nil discards
+	DryRun bool               // plan and report, change nothing
+	Force  bool               // move foreign objects in the way aside
+
+	// memo, set only while StatusAll runs (nothing changes meanwhile), keeps what
+	// every ABI's plan would otherwise look up again.
+	memo     *memo
+	LockWait time.Duration // 0: DefaultLockWait
 }
 
 // Op names an action.
@@ -265,6 +269,9 @@ func (e *Engine) run(abi string, md mode) (*Report, error) {
 // ABIs returns every ABI found under the root, sorted: headers trees, artifacts trees
 // and state records.
 func (e *Engine) ABIs() ([]string, error) {
+	if e.memo != nil && e.memo.abis != nil {
+		return e.memo.abis, nil
+	}
 	set := map[string]bool{}
 	for _, pattern := range []string{layout.HeadersPattern, layout.ArtifactsPattern, path.Join(layout.StateDir, "%s")} {
 		abis, err := e.scan(pattern)
@@ -281,6 +288,9 @@ func (e *Engine) ABIs() ([]string, error) {
 		abis = append(abis, a)
 	}
 	sort.Strings(abis)
+	if e.memo != nil {
+		e.memo.abis = abis
+	}
 	return abis, nil
 }
 

@@ -202,15 +202,41 @@ func (e *Engine) sharedPath(h, rel string, dirs map[string]dirInfo) (string, err
 	return "", nil
 }
 
+// reaches returns the shared path that rest has below abi's headers tree ("" for none),
+// remembered while a memo is set.
+func (e *Engine) reaches(abi, rest string) (string, error) {
+	key := [2]string{abi, rest}
+	if e.memo != nil {
+		if sp, ok := e.memo.shared[key]; ok {
+			return sp, nil
+		}
+	}
+	sp, err := e.sharedPath(layout.Headers(abi), rest, map[string]dirInfo{})
+	if err == nil && e.memo != nil {
+		e.memo.shared[key] = sp
+	}
+	return sp, err
+}
+
 // members returns, sorted by ABI, the members of the shared path sp but except.
 func (e *Engine) members(sp, except string) ([]member, error) {
 	abis, err := e.ABIs()
 	if err != nil {
 		return nil, err
 	}
+	// A flavour reaches sp through the same path below its headers tree as sp has below
+	// the kbuild tree (Debian: scripts -> ../../lib/linux-kbuild-<ver>/scripts). Checking
+	// that first costs a few lookups per kernel; only the flavours that pass have their
+	// manifests read.
+	rest := strings.TrimPrefix(sp, KbuildDir(sp)+"/")
 	var out []member
 	for _, y := range abis {
 		if y == except {
+			continue
+		}
+		if p, err := e.reaches(y, rest); err != nil {
+			return nil, err
+		} else if p != sp {
 			continue
 		}
 		h, a := layout.Headers(y), layout.Artifacts(y)

@@ -31,6 +31,29 @@ type Status struct {
 	Problems  []Problem `json:"problems"`       // never null
 }
 
+// memo remembers, for one read-only pass over many ABIs, the ABIs found and the shared
+// path each ABI's headers reach for a path below a kbuild tree, so that a pass costs
+// lookups in proportion to the number of ABIs, not its square.
+type memo struct {
+	abis   []string
+	shared map[[2]string]string // {abi, rest} → shared path ("" for none)
+}
+
+// StatusAll reports on each of abis without changing anything.
+func (e *Engine) StatusAll(abis []string) ([]Status, error) {
+	e.memo = &memo{shared: map[[2]string]string{}}
+	defer func() { e.memo = nil }()
+	sts := make([]Status, 0, len(abis))
+	for _, abi := range abis {
+		st, err := e.Status(abi)
+		if err != nil {
+			return nil, err
+		}
+		sts = append(sts, st)
+	}
+	return sts, nil
+}
+
 // Status reports on abi without changing anything.
 func (e *Engine) Status(abi string) (Status, error) {
 	p, err := e.plan(abi, modeRepair)

@@ -21,6 +21,7 @@ var (
 	demo = flag.String("demo", "testdata/demo", "the demo trees")
 	runs = flag.Int("runs", 30, "measured runs of each command")
 	only = flag.String("only", "", "run only the scenarios whose name contains this")
+	keep = flag.Bool("keep", false, "keep the trees made for the benchmarks (the path is printed)")
 )
 
 const abi = "7.2.13+deb14-amd64"
@@ -29,7 +30,11 @@ func main() {
 	flag.Parse()
 	tmp, err := os.MkdirTemp("", "linux-librust-bench.")
 	check(err)
-	defer os.RemoveAll(tmp)
+	if *keep {
+		fmt.Printf("trees kept in %s\n", tmp)
+	} else {
+		defer os.RemoveAll(tmp)
+	}
 	fmt.Printf("linux-librust benchmarks: %d runs per command, interleaved; times are medians of wall time\n", *runs)
 	for _, s := range []struct {
 		name string
@@ -80,9 +85,10 @@ func status(dir string) {
 	for _, n := range []int{20, 200} {
 		abis := make([]string, n)
 		for i := range abis {
-			abis[i] = fmt.Sprintf("7.2.%d+deb14-amd64", i)
+			abis[i] = fmt.Sprintf("7.%d.0+deb14-amd64", i)
 		}
 		root := makeRoot(filepath.Join(dir, fmt.Sprint(n)), abis)
+		debianScripts(root, abis)
 		mustRun(*bin, "--root", root, "-q", "repair", "--all")
 		if n == 20 {
 			r20 = root
@@ -92,7 +98,7 @@ func status(dir string) {
 	}
 	m := measure([]string{*bin, "--root", r20, "status"}, []string{*bin, "--root", r200, "status"})
 	per20, per200 := median(m[0])/20, median(m[1])/200
-	fmt.Printf("\nstatus over 20 and 200 linked ABIs\n")
+	fmt.Printf("\nstatus over 20 and 200 linked ABIs (Debian layout: scripts/target.json in linux-kbuild)\n")
 	fmt.Printf("  20 ABIs:  %8s  (%s per ABI)\n", ms(median(m[0])), ms(per20))
 	fmt.Printf("  200 ABIs: %8s  (%s per ABI)\n", ms(median(m[1])), ms(per200))
 	fmt.Printf("  per-ABI cost, 200 vs 20: %.2f (goal: ≤ 1.00, flat)\n", float64(per200)/float64(per20))
@@ -139,6 +145,19 @@ func makeRoot(dir string, abis []string) string {
 			"--dest", filepath.Join(root, "usr/lib/linux-librust-"+a))
 	}
 	return root
+}
+
+// debianScripts gives each ABI Debian's layout: <headers>/scripts is a link into the
+// linux-kbuild tree of its version, so scripts/target.json is linked there.
+func debianScripts(root string, abis []string) {
+	for _, a := range abis {
+		ver := strings.Join(strings.SplitN(a, ".", 3)[:2], ".")
+		kbuild := filepath.Join(root, "usr/lib/linux-kbuild-"+ver)
+		check(os.MkdirAll(kbuild, 0o755))
+		scripts := filepath.Join(root, "usr/src/linux-headers-"+a, "scripts")
+		check(os.Rename(scripts, filepath.Join(kbuild, "scripts")))
+		check(os.Symlink("../../lib/linux-kbuild-"+ver+"/scripts", scripts))
+	}
 }
 
 // The real set (rust-artifacts.md): file, size in bytes.
