@@ -1,15 +1,22 @@
 package cli
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/linux-librust/linux-librust/internal/layout"
+	"github.com/linux-librust/linux-librust/internal/lock"
+	"github.com/linux-librust/linux-librust/internal/rootfs"
 	"github.com/linux-librust/linux-librust/internal/treedump"
 )
 
@@ -73,4 +80,24 @@ func TestConcurrentRepairProcesses(t *testing.T) {
 	assert.NotContains(t, got, "/usr/src/linux-headers-7.2.12+deb14-amd64")
 	assert.Equal(t, treedump.Symlink("../../../lib/linux-librust-"+abi+"/rust/libkernel.rmeta"),
 		got["/usr/src/linux-headers-"+abi+"/rust/libkernel.rmeta"])
+}
+
+func TestSecondInstanceWaitsThenGivesUp(t *testing.T) {
+	root := collected(t)
+	fsys, err := rootfs.New(root)
+	require.NoError(t, err)
+	held, err := lock.Acquire(fsys, layout.LockFile, 0)
+	require.NoError(t, err)
+	defer held.Release()
+	before := treedump.Dump(t, root)
+
+	var out, errb bytes.Buffer
+	a := &App{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, LockWait: 200 * time.Millisecond,
+		Getenv: func(string) string { return "" }}
+	code := a.Run([]string{"linux-librust", "--root", root, "link", abi})
+	assert.Equal(t, ExitProblems, code)
+	assert.Contains(t, errb.String(), "E: ")
+	assert.Contains(t, errb.String(), "/var/lib/linux-librust/lock is held by process "+strconv.Itoa(os.Getpid()))
+	assert.Contains(t, errb.String(), "wait for it to finish")
+	assert.Equal(t, before, treedump.Dump(t, root), "nothing changes without the lock")
 }
