@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared functions for the chroot helpers in this directory. Source it; it
 # defines functions only and changes no state by itself.
 #
