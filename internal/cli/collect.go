@@ -2,8 +2,10 @@ package cli
 
 import (
 	"fmt"
+	"os/exec"
 	"path"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -16,7 +18,7 @@ func init() { commands = append(commands, (*App).collectCmd) }
 
 func (a *App) collectCmd() *cobra.Command {
 	var buildDir, dest, abi string
-	var list bool
+	var list, strip bool
 	c := &cobra.Command{
 		Use:   "collect --build-dir KBUILD (--dest DIR | --list) [--abi ABI]",
 		Short: "copy a kernel build's Rust artifacts and write their manifest (for packagers)",
@@ -26,7 +28,11 @@ scripts/target.json when present. It copies them to DIR at their paths relative 
 KBUILD and writes DIR/linux-librust.manifest and DIR/SHA256SUMS (accepted by
 'sha256sum -c' inside DIR). DIR must be new or empty. The same input gives a
 byte-identical manifest. With --list it copies nothing and prints the relative
-paths, one per line, for 'cpio -pd'.
+paths, one per line, for 'cpio -pd'. With --strip the copied proc macros are
+stripped ('$STRIP --strip-unneeded', STRIP defaulting to strip) before they are
+hashed: they keep the proc-macro marker and the .rustc section, modules build
+identically, and the package is much smaller. Exclude the artifacts tree from
+dh_strip, which would change them after the checksums were taken.
 
 Paths are taken as given, not inside --root: collect works on a build tree.`,
 		Args: cobra.NoArgs,
@@ -72,7 +78,11 @@ Paths are taken as given, not inside --root: collect works on a build tree.`,
 				}
 				return nil
 			}
-			m, err := tree.Copy(fsys, destAbs, abi)
+			var stripFn func(string) error
+			if strip {
+				stripFn = a.strip
+			}
+			m, err := tree.Copy(fsys, destAbs, abi, stripFn)
 			if err != nil {
 				return err
 			}
@@ -89,14 +99,39 @@ Paths are taken as given, not inside --root: collect works on a build tree.`,
 	f.StringVar(&dest, "dest", "", "copy the artifacts into `DIR`")
 	f.StringVar(&abi, "abi", "", "kernel release (default: KBUILD/include/config/kernel.release)")
 	f.BoolVar(&list, "list", false, "print the artifacts' relative paths instead of copying")
+	f.BoolVar(&strip, "strip", false, "strip the copied proc macros with $STRIP (default strip) --strip-unneeded")
 	return c
 }
 
-// absPath makes p absolute against the working directory.
+// strip runs $STRIP --strip-unneeded on p.
+func (a *App) strip(p string) error {
+	prog := a.Getenv("STRIP")
+	if prog == "" {
+		prog = "strip"
+	}
+	out, err := exec.Command(prog, "--strip-unneeded", p).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%s --strip-unneeded: %v: %s (install binutils, or set STRIP)", prog, err, strings.TrimSpace(string(out)))
+	}
+	return nil
+}
+
+// absPath makes p absolute against the working directory and resolves the links in
+// the part that exists, so that a build tree given through a link is searched and
+// a destination inside it is recognised.
 func absPath(p string) (string, error) {
 	abs, err := filepath.Abs(p)
 	if err != nil {
 		return "", fmt.Errorf("resolve %s: %w", p, err)
 	}
-	return filepath.ToSlash(abs), nil
+	rest := ""
+	for dir := abs; ; dir = filepath.Dir(dir) {
+		if real, err := filepath.EvalSymlinks(dir); err == nil {
+			return filepath.ToSlash(filepath.Join(real, rest)), nil
+		}
+		if dir == filepath.Dir(dir) {
+			return filepath.ToSlash(abs), nil
+		}
+		rest = filepath.Join(filepath.Base(dir), rest)
+	}
 }

@@ -193,7 +193,9 @@ func (t *Tree) Paths() []string {
 
 // Copy copies the artifacts into dest, which must be missing or empty, and writes the
 // manifest last, so an interrupted copy leaves no manifest. abi overrides the tree's.
-func (t *Tree) Copy(fsys afero.Fs, dest, abi string) (*manifest.Manifest, error) {
+// strip, when not nil, is run on each copied proc macro before it is hashed (packages
+// ship them stripped: a sixth of the size, and modules build identically).
+func (t *Tree) Copy(fsys afero.Fs, dest, abi string, strip func(path string) error) (*manifest.Manifest, error) {
 	if abi == "" {
 		abi = t.ABI
 	}
@@ -208,9 +210,15 @@ func (t *Tree) Copy(fsys afero.Fs, dest, abi string) (*manifest.Manifest, error)
 	}
 	m := &manifest.Manifest{Format: manifest.Format, ABI: abi, Arch: t.Arch, RustcVersion: t.RustcVersion, ConfigSHA256: t.ConfigSHA256}
 	for _, a := range t.Artifacts {
-		sum, size, err := copyFile(fsys, path.Join(t.Dir, a.Path), path.Join(dest, a.Path))
+		to := path.Join(dest, a.Path)
+		sum, size, err := copyFile(fsys, path.Join(t.Dir, a.Path), to)
 		if err != nil {
 			return nil, err
+		}
+		if strip != nil && a.Kind == manifest.KindProcMacro {
+			if sum, size, err = stripped(fsys, to, a, strip); err != nil {
+				return nil, err
+			}
 		}
 		a.SHA256, a.Size = sum, size
 		m.Artifacts = append(m.Artifacts, a)
@@ -222,6 +230,32 @@ func (t *Tree) Copy(fsys afero.Fs, dest, abi string) (*manifest.Manifest, error)
 		return nil, err
 	}
 	return m, nil
+}
+
+// stripped strips the proc macro p, checks that it is still the same proc macro, and
+// returns its new SHA-256 and size.
+func stripped(fsys afero.Fs, p string, a manifest.Artifact, strip func(string) error) (string, int64, error) {
+	if err := strip(p); err != nil {
+		return "", 0, fmt.Errorf("strip %s: %w", p, err)
+	}
+	f, err := fsys.Open(p)
+	if err != nil {
+		return "", 0, fmt.Errorf("read %s: %w", p, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return "", 0, fmt.Errorf("read %s: %w", p, err)
+	}
+	info, err := dylib.Read(f, fi.Size())
+	if err != nil || !info.IsProcMacro() || info.Metadata == nil || info.Metadata.RustcVersion != a.RustcVersion {
+		return "", 0, fmt.Errorf("%s: stripping removed the proc-macro marker or the .rustc section; strip with --strip-unneeded, or collect without --strip", p)
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, io.NewSectionReader(f, 0, fi.Size())); err != nil {
+		return "", 0, fmt.Errorf("read %s: %w", p, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), fi.Size(), nil
 }
 
 func emptyDir(fsys afero.Fs, dir string) error {

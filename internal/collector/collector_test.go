@@ -86,7 +86,7 @@ func TestCollect(t *testing.T) {
 	assert.Equal(t, "7.2.13+deb14-amd64", tree.ABI)
 	assert.Equal(t, "x86", tree.Arch)
 
-	m, err := tree.Copy(fsys, dest, "")
+	m, err := tree.Copy(fsys, dest, "", nil)
 	require.NoError(t, err)
 	assert.Equal(t, "7.2.13+deb14-amd64", m.ABI)
 	got, err := os.ReadFile(filepath.Join(dest, "linux-librust.manifest"))
@@ -121,7 +121,7 @@ func TestCollect(t *testing.T) {
 	dest2 := filepath.Join(tmp, "again")
 	tree2, err := Open(fsys, build, dest2)
 	require.NoError(t, err)
-	_, err = tree2.Copy(fsys, dest2, "")
+	_, err = tree2.Copy(fsys, dest2, "", nil)
 	require.NoError(t, err)
 	again, err := os.ReadFile(filepath.Join(dest2, "linux-librust.manifest"))
 	require.NoError(t, err)
@@ -138,7 +138,7 @@ func TestCollectSkipsDestInsideBuildTree(t *testing.T) {
 	require.NoError(t, err)
 	tree, err := Open(fsys, build, dest)
 	require.NoError(t, err)
-	_, err = tree.Copy(fsys, dest, "")
+	_, err = tree.Copy(fsys, dest, "", nil)
 	require.NoError(t, err)
 	tree, err = Open(fsys, build, dest)
 	require.NoError(t, err)
@@ -237,7 +237,7 @@ func TestCollectRefuses(t *testing.T) {
 			require.NoError(t, err)
 			tree, err := Open(fsys, build, dest)
 			if err == nil {
-				_, err = tree.Copy(fsys, dest, tt.abi)
+				_, err = tree.Copy(fsys, dest, tt.abi, nil)
 			}
 			require.Error(t, err)
 			if tt.wantIs != nil {
