@@ -198,32 +198,20 @@ func (e *Engine) Unlink(abi string) (*Report, error) {
 // tool's links, its directories and a headers directory left only because of them.
 // It goes on after an error and returns all errors joined.
 func (e *Engine) Repair(abis []string) ([]*Report, error) {
-	var reports []*Report
-	var errs []error
-	_, err := e.locked(func() (*Report, error) {
-		for _, abi := range abis {
-			r, err := e.run(abi, modeRepair)
-			if r != nil {
-				reports = append(reports, r)
-			}
-			if err != nil {
-				errs = append(errs, err)
-			}
-		}
-		return nil, nil
-	})
-	if err != nil {
-		return reports, err
-	}
-	return reports, errors.Join(errs...)
+	return e.repair(func() ([]string, error) { return abis, nil })
 }
 
 // RepairAll repairs every ABI found under the root (see ABIs).
 func (e *Engine) RepairAll() ([]*Report, error) {
+	return e.repair(e.ABIs)
+}
+
+// repair repairs the ABIs that list returns once the lock is held.
+func (e *Engine) repair(list func() ([]string, error)) ([]*Report, error) {
 	var reports []*Report
 	var errs []error
 	_, err := e.locked(func() (*Report, error) {
-		abis, err := e.ABIs()
+		abis, err := list()
 		if err != nil {
 			return nil, err
 		}
