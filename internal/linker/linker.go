@@ -6,6 +6,12 @@
 // computes a plan (a list of Actions) from what it finds, then executes it; with DryRun
 // it only reports the plan.
 //
+// The links are per file, never one link per directory (rust -> …/rust): dpkg follows a
+// symbolic link to a directory when a later package ships files beneath it, so a
+// headers package that starts shipping rust/ would unpack into the artifacts tree, and
+// remove its files from there again. The directories on the way (<headers>/rust/) are
+// real directories the tool creates, records and removes once empty.
+//
 // # Status line
 //
 // Status.Line is one line per ABI, stable across versions:
