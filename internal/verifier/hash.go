@@ -4,10 +4,15 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"io"
+	"os"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"sync"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/spf13/afero"
 
@@ -79,11 +84,52 @@ func hashFile(fsys afero.Fs, p string, buf []byte) (string, error) {
 	}
 	defer f.Close()
 	h := sha256.New()
+	if ok, err := hashMapped(h, f); ok {
+		if err != nil {
+			return "", fmt.Errorf("hash %s: %w", p, err)
+		}
+		return hex.EncodeToString(h.Sum(nil)), nil
+	}
 	if _, err := io.CopyBuffer(h, onlyReader{f}, buf); err != nil {
 		return "", fmt.Errorf("hash %s: %w", p, err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
+
+// hashMapped hashes a real file through a read-only mapping, which saves copying it
+// out of the page cache. ok is false when the file cannot be mapped (then nothing was
+// hashed). A file truncated meanwhile faults on access: SetPanicOnFault turns that into
+// a panic of this goroutine, recovered as an error.
+func hashMapped(h hash.Hash, f afero.File) (ok bool, err error) {
+	osf, isOS := f.(interface {
+		Fd() uintptr
+		Stat() (os.FileInfo, error)
+	})
+	if !isOS {
+		return false, nil
+	}
+	fi, err := osf.Stat()
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() < minMapped || int64(int(fi.Size())) != fi.Size() {
+		return false, nil
+	}
+	data, err := unix.Mmap(int(osf.Fd()), 0, int(fi.Size()), unix.PROT_READ, unix.MAP_SHARED)
+	if err != nil {
+		return false, nil
+	}
+	defer unix.Munmap(data)
+	_ = unix.Madvise(data, unix.MADV_SEQUENTIAL)
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			ok, err = true, fmt.Errorf("the file changed while it was read: %v", r)
+		}
+	}()
+	h.Write(data)
+	return true, nil
+}
+
+// minMapped is the smallest file worth mapping.
+var minMapped int64 = 1 << 20
 
 // onlyReader hides WriterTo/ReaderFrom so that io.CopyBuffer uses the big buffer.
 type onlyReader struct{ io.Reader }
