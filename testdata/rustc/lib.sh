@@ -38,10 +38,12 @@ librust_mirror() {
 }
 
 # librust_apt TOOL ARGS...: run apt-get or apt-cache on the private state.
-librust_apt() {
-	local tool=$1
-	shift
-	local d=$LIBRUST_CACHE/apt
+librust_apt() { librust_apt_in "$LIBRUST_CACHE/apt" "$@"; }
+
+# librust_apt_in DIR TOOL ARGS...: run apt-get or apt-cache on the private state in DIR.
+librust_apt_in() {
+	local d=$1 tool=$2
+	shift 2
 	"$tool" -q \
 		-o Dir::Etc::sourcelist="$d/sources.list" \
 		-o Dir::Etc::sourceparts=- \
@@ -116,6 +118,50 @@ librust_fetch() {
 	done
 	{
 		printf 'rustc %s\n' "$ver"
+		(cd "$debs" && ls -1 -- *.deb)
+	} >"$stamp"
+}
+
+# librust_fetch_target SUITE ARCH TRIPLE: download the libstd-rust-dev of Debian
+# architecture ARCH that matches SUITE's rustc exactly (same Debian version) and extract
+# it into $(librust_root SUITE), which adds the standard library for the Rust target
+# TRIPLE under usr/lib/rustlib/TRIPLE/; SUITE's rustc can then build for that target
+# with --target TRIPLE (given a linker for it). Uses a second private apt state that
+# reads only SUITE's ARCH package list. Does nothing if the tree already has it.
+librust_fetch_target() {
+	local suite=$1 arch=$2 triple=$3 root ver stamp
+	root=$(librust_root "$suite")
+	ver=$(librust_deb_of "$suite")
+	[[ -n $ver ]] || librust_die "run librust_fetch $suite first"
+	stamp=$root.$arch.debs
+	if [[ ${REFRESH:-0} != 1 && -f $stamp && -d $root/usr/lib/rustlib/$triple/lib &&
+		$(head -n1 "$stamp") == "libstd-rust-dev:$arch $ver" ]]; then
+		return
+	fi
+	local d=$LIBRUST_CACHE/apt-$arch list mirror keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+	mirror=$(librust_mirror)
+	list="deb [arch=$arch signed-by=$keyring] $mirror $suite main"$'\n'
+	mkdir -p "$d/lists/partial" "$d/cache/archives/partial"
+	local -a apt=(-o APT::Architecture="$arch" -o APT::Architectures="$arch")
+	if [[ ${REFRESH:-0} == 1 || ! -f $d/sources.list || $(<"$d/sources.list")$'\n' != "$list" || ! -f $d/updated ]]; then
+		printf '%s' "$list" >"$d/sources.list"
+		librust_log "reading the $arch package list of $suite from $mirror"
+		librust_apt_in "$d" apt-get "${apt[@]}" update >&2
+		touch "$d/updated"
+	fi
+	local debs=$LIBRUST_CACHE/debs/$suite-$arch
+	rm -rf "$debs" "$stamp"
+	mkdir -p "$debs"
+	librust_log "downloading libstd-rust-dev:$arch $ver from $suite"
+	(cd "$debs" && librust_apt_in "$d" apt-get "${apt[@]}" download "libstd-rust-dev=$ver" >&2)
+	local f
+	for f in "$debs"/*.deb; do
+		dpkg-deb -x "$f" "$root"
+	done
+	[[ -d $root/usr/lib/rustlib/$triple/lib ]] ||
+		librust_die "libstd-rust-dev:$arch $ver has no usr/lib/rustlib/$triple/lib"
+	{
+		printf 'libstd-rust-dev:%s %s\n' "$arch" "$ver"
 		(cd "$debs" && ls -1 -- *.deb)
 	} >"$stamp"
 }
