@@ -85,3 +85,34 @@ func TestSamples(t *testing.T) {
 		})
 	}
 }
+
+// TestSampleCrossBuilt reads sid's proc macro cross-built for aarch64 (an arm64 kernel's
+// rust/libmacros.so): what this machine sees of it must not depend on this machine.
+func TestSampleCrossBuilt(t *testing.T) {
+	v, err := os.ReadFile(filepath.Join(samples, "sid", "VERSION"))
+	require.NoError(t, err)
+	info, err := readSample(t, "sid/libsamplemacro.aarch64.so")
+	require.NoError(t, err)
+	arm64 := Arch{elf.EM_AARCH64, elf.ELFCLASS64, elf.ELFDATA2LSB}
+	assert.Equal(t, arm64, info.Arch)
+	assert.True(t, info.IsProcMacro())
+	assert.Regexp(t, `^__rustc_proc_macro_decls_[0-9a-f]{8,16}__$`, info.ProcMacroSymbol)
+	assert.Equal(t, "samplemacro", info.CrateName)
+	assert.True(t, info.HasRustc)
+	assert.Equal(t, byte(10), info.SectionFormat)
+	assert.False(t, info.Compressed)
+	require.NoError(t, info.MetadataErr)
+	assert.Equal(t, byte(10), info.Metadata.Format)
+	assert.Equal(t, string(v), info.Metadata.RustcVersion)
+	require.NoError(t, info.Metadata.CrateErr)
+	assert.True(t, info.Metadata.Crate.IsProcMacro)
+	assert.Equal(t, "samplemacro", info.Metadata.Crate.Name)
+	assert.Equal(t, "aarch64-unknown-linux-gnu", info.Metadata.Crate.Target)
+
+	x86 := Arch{elf.EM_X86_64, elf.ELFCLASS64, elf.ELFDATA2LSB}
+	assert.False(t, x86.CanLoad(info.Arch), "an x86_64 rustc cannot load it")
+	assert.True(t, arm64.CanLoad(info.Arch), "an arm64 rustc can")
+	host, ok := ArchOf("arm64")
+	require.True(t, ok)
+	assert.Equal(t, arm64, host, "GOARCH arm64 names this machine")
+}
