@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -605,4 +606,44 @@ func TestVerifyFindingText(t *testing.T) {
 	assert.Equal(t, abi, rep.ABI)
 	assert.Equal(t, sid, rep.RustcVersion)
 	assert.Equal(t, []string{"rust/libnocore.rmeta", "rust/libsample.rmeta", "rust/libsamplemacro.so", "scripts/target.json"}, rep.Paths)
+}
+
+// TestVerifyCrossBuiltProcMacro installs a set whose proc macro is sid's real aarch64
+// build (an arm64 kernel's rust/libmacros.so, recorded as such by collect) and verifies it
+// against this machine, not a faked host: on any other machine than an arm64 one the set
+// is reported as cross-built, naming both machines.
+func TestVerifyCrossBuiltProcMacro(t *testing.T) {
+	fsys := newRoot(t)
+	sid := version(t, "sid")
+	s := sidSet(t)
+	s["rust/libsamplemacro.so"] = setFile{manifest.KindProcMacro, sample(t, "sid/libsamplemacro.aarch64.so")}
+	m := manifestOf(s, sid, config(sid))
+	for i := range m.Artifacts {
+		if m.Artifacts[i].Kind == manifest.KindProcMacro {
+			m.Artifacts[i].Machine, m.Artifacts[i].Class = "EM_AARCH64", "ELFCLASS64"
+		}
+	}
+	install(t, fsys, s, m, config(sid))
+
+	rep := Verify(fsys, Options{Headers: headers, Artifacts: artifacts, Links: true, RustcVersion: rustcIs(sid)})
+
+	host, ok := dylib.HostMachine()
+	require.True(t, ok, "this machine's architecture is unknown to dylib")
+	if host.CanLoad(dylib.Arch{Machine: elf.EM_AARCH64, Class: elf.ELFCLASS64, Data: elf.ELFDATA2LSB}) {
+		assert.Empty(t, rep.Findings, "an arm64 machine loads it")
+		return
+	}
+	require.Equal(t, []string{"procmacro-foreign-machine A/rust/libsamplemacro.so"}, short(rep.Findings))
+	f := rep.Findings[0]
+	assert.Equal(t, Error, f.Severity)
+	assert.False(t, rep.Clean())
+	for _, text := range []string{f.Message, f.Fix} {
+		assert.Contains(t, text, "EM_AARCH64 64-bit little-endian")
+		assert.Contains(t, text, host.Machine.String())
+	}
+	assert.Contains(t, f.Message, "cross-built")
+	if runtime.GOARCH == "amd64" {
+		assert.Equal(t, "built for EM_AARCH64 64-bit little-endian, but rustc on this machine (EM_X86_64 64-bit little-endian) "+
+			"can only load EM_X86_64 64-bit little-endian proc macros: the set was cross-built", f.Message)
+	}
 }
