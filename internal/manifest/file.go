@@ -3,7 +3,6 @@ package manifest
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -12,6 +11,7 @@ import (
 	"github.com/spf13/afero"
 
 	"github.com/linux-librust/linux-librust/internal/layout"
+	"github.com/linux-librust/linux-librust/internal/rootfs"
 )
 
 // Read reads and cross-checks linux-librust.manifest and SHA256SUMS in the artifacts tree
@@ -57,19 +57,7 @@ func Read(fsys afero.Fs, dir string) (*Manifest, error) {
 }
 
 func readBounded(fsys afero.Fs, name string) ([]byte, error) {
-	f, err := fsys.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxBytes+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > MaxBytes {
-		return nil, fmt.Errorf("larger than %d bytes", MaxBytes)
-	}
-	return data, nil
+	return rootfs.ReadFile(fsys, name, MaxBytes)
 }
 
 // Write validates m and writes SHA256SUMS and linux-librust.manifest into the existing

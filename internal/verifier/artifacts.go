@@ -17,6 +17,7 @@ import (
 	"github.com/linux-librust/linux-librust/internal/layout"
 	"github.com/linux-librust/linux-librust/internal/manifest"
 	"github.com/linux-librust/linux-librust/internal/rmeta"
+	"github.com/linux-librust/linux-librust/internal/rootfs"
 )
 
 // maxTargetSpec bounds the target spec read into memory (the real one is 545 bytes).
@@ -297,7 +298,7 @@ func (r *run) checkTargetSpec(present []manifest.Artifact) {
 	if !isPresent {
 		return // reported by checkFiles
 	}
-	data, err := readBounded(r.fsys, p, maxTargetSpec)
+	data, err := rootfs.ReadFile(r.fsys, p, maxTargetSpec)
 	if err != nil {
 		r.add("artifact-unreadable", Error, p, r.reinstall(), "%v", err)
 		return
@@ -318,22 +319,6 @@ func (r *run) checkTargetSpec(present []manifest.Artifact) {
 				"%d .rmeta files (e.g. %s) were built for the JSON target %q, not %q", len(ps), ps[0], n, stem)
 		}
 	}
-}
-
-func readBounded(fsys afero.Fs, p string, limit int64) ([]byte, error) {
-	f, err := fsys.Open(p)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("read %s: larger than %d bytes", p, limit)
-	}
-	return data, nil
 }
 
 // lstat uses Lstat where the file system has it.

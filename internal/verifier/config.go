@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/linux-librust/linux-librust/internal/kconfig"
+	"github.com/linux-librust/linux-librust/internal/rootfs"
 )
 
 // configName is the kernel configuration in a headers tree.
@@ -20,7 +21,7 @@ const configName = ".config"
 // CONFIG_RUSTC_VERSION_TEXT ("" when unavailable).
 func (r *run) checkConfig() string {
 	p := path.Join(r.opts.Headers, configName)
-	data, err := readBounded(r.fsys, p, kconfig.MaxSize)
+	data, err := rootfs.ReadFile(r.fsys, p, kconfig.MaxSize)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			r.add("config-missing", Error, p, "reinstall linux-headers-"+r.manifest.ABI, "the kernel configuration is missing")
