@@ -8,7 +8,9 @@
 package collector
 
 import (
+	"bytes"
 	"crypto/sha256"
+	"debug/elf"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -26,6 +28,7 @@ import (
 	"github.com/linux-librust/linux-librust/internal/layout"
 	"github.com/linux-librust/linux-librust/internal/manifest"
 	"github.com/linux-librust/linux-librust/internal/rmeta"
+	"github.com/linux-librust/linux-librust/internal/rootfs"
 )
 
 // TargetSpecPath is the build-tree path of the custom target specification (amd64).
@@ -58,14 +61,13 @@ func Open(fsys afero.Fs, dir, skip string) (*Tree, error) {
 	if err := t.readConfig(fsys); err != nil {
 		return nil, err
 	}
-	rel, err := fsys.Open(path.Join(t.Dir, "include/config/kernel.release"))
-	if err == nil {
-		b, rerr := io.ReadAll(io.LimitReader(rel, 4096))
-		rel.Close()
-		if rerr != nil {
-			return nil, fmt.Errorf("read %s/include/config/kernel.release: %w", t.Dir, rerr)
-		}
+	release := path.Join(t.Dir, "include/config/kernel.release")
+	b, err := rootfs.ReadFile(fsys, release, 4096)
+	switch {
+	case err == nil:
 		t.ABI = strings.TrimSpace(string(b))
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("read %s: %w", release, err)
 	}
 	if err := t.discover(fsys, path.Clean(skip)); err != nil {
 		return nil, err
@@ -75,22 +77,20 @@ func Open(fsys afero.Fs, dir, skip string) (*Tree, error) {
 
 func (t *Tree) readConfig(fsys afero.Fs) error {
 	name := path.Join(t.Dir, ".config")
-	f, err := fsys.Open(name)
+	data, err := rootfs.ReadFile(fsys, name, kconfig.MaxSize)
 	if err != nil {
 		return fmt.Errorf("read kernel configuration %s: %w; give the kernel build tree with --build-dir", name, err)
 	}
-	defer f.Close()
-	h := sha256.New()
-	cfg, err := kconfig.Parse(io.TeeReader(f, h))
+	cfg, err := kconfig.Parse(bytes.NewReader(data))
 	if err != nil {
 		return fmt.Errorf("parse %s: %w", name, err)
 	}
-	// Hash what Parse did not read too (it stops at the end, but be exact).
-	if _, err := io.Copy(h, f); err != nil {
-		return fmt.Errorf("read %s: %w", name, err)
-	}
-	t.ConfigSHA256 = hex.EncodeToString(h.Sum(nil))
+	sum := sha256.Sum256(data)
+	t.ConfigSHA256 = hex.EncodeToString(sum[:])
 	t.Arch = cfg.Arch()
+	if t.Arch == "" {
+		return fmt.Errorf("%s has no header line \"# Linux/<arch> <version> Kernel Configuration\": cannot tell the architecture; use the .config that the kernel build wrote", name)
+	}
 	rust, err := cfg.Bool("CONFIG_RUST")
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
@@ -171,7 +171,16 @@ func identify(fsys afero.Fs, p, rel string, size int64) (*manifest.Artifact, err
 		return a, nil
 	}
 	info, err := dylib.Read(f, size)
-	if err != nil || !info.IsProcMacro() {
+	if err != nil {
+		// Not ELF at all: not ours to judge. An ELF file that cannot be read may be a
+		// damaged proc macro, which must not silently go missing from the set.
+		var magic [4]byte
+		if n, _ := f.ReadAt(magic[:], 0); n == 4 && string(magic[:]) == elf.ELFMAG {
+			return nil, fmt.Errorf("%s: damaged ELF file: %v; rebuild it (remove it and run make prepare), or remove it if it is not a Rust proc macro", p, err)
+		}
+		return nil, nil
+	}
+	if !info.IsProcMacro() {
 		return nil, nil // a shared object, but not a proc macro
 	}
 	if info.Metadata == nil {
@@ -277,6 +286,25 @@ func emptyDir(fsys afero.Fs, dir string) error {
 	return nil
 }
 
+// mkdirs creates dir and its missing parents with mode 0755, whatever the umask.
+func mkdirs(fsys afero.Fs, dir string) error {
+	if fi, err := fsys.Stat(dir); err == nil && fi.IsDir() {
+		return nil
+	}
+	if parent := path.Dir(dir); parent != dir {
+		if err := mkdirs(fsys, parent); err != nil {
+			return err
+		}
+	}
+	if err := fsys.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("create %s: %w", dir, err)
+	}
+	if err := fsys.Chmod(dir, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", dir, err)
+	}
+	return nil
+}
+
 // copyFile copies src to dst (mode 0644), returning its SHA-256 and size.
 func copyFile(fsys afero.Fs, src, dst string) (string, int64, error) {
 	in, err := fsys.Open(src)
@@ -284,11 +312,16 @@ func copyFile(fsys afero.Fs, src, dst string) (string, int64, error) {
 		return "", 0, fmt.Errorf("read %s: %w", src, err)
 	}
 	defer in.Close()
-	if err := fsys.MkdirAll(path.Dir(dst), 0o755); err != nil {
-		return "", 0, fmt.Errorf("create %s: %w", path.Dir(dst), err)
+	if err := mkdirs(fsys, path.Dir(dst)); err != nil {
+		return "", 0, err
 	}
 	out, err := fsys.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
+		return "", 0, fmt.Errorf("create %s: %w", dst, err)
+	}
+	// Artifacts are read by whoever builds modules, whatever the umask of the packager.
+	if err := fsys.Chmod(dst, 0o644); err != nil {
+		out.Close()
 		return "", 0, fmt.Errorf("create %s: %w", dst, err)
 	}
 	h := sha256.New()

@@ -7,7 +7,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -200,6 +202,27 @@ func TestCollectRefuses(t *testing.T) {
 			wantErr: []string{"/rust/libkernel.rmeta", "make prepare"},
 		},
 		{
+			name: "a truncated proc macro",
+			edit: func(t *testing.T, f map[string][]byte) {
+				f["rust/libmacros.so"] = sample(t, "sid/libsamplemacro.truncated.so")
+			},
+			wantErr: []string{"/rust/libmacros.so: damaged ELF file", "make prepare"},
+		},
+		{
+			name: "a proc macro cut to its ELF header",
+			edit: func(t *testing.T, f map[string][]byte) {
+				f["rust/libmacros.so"] = sample(t, "sid/libsamplemacro.header.so")
+			},
+			wantErr: []string{"/rust/libmacros.so: damaged ELF file"},
+		},
+		{
+			name: "a .config without its header line",
+			edit: func(t *testing.T, f map[string][]byte) {
+				f[".config"] = []byte("CONFIG_RUST=y\nCONFIG_RUSTC_VERSION_TEXT=\"" + sidVersion(t) + "\"\n")
+			},
+			wantErr: []string{"/.config has no header line", "Kernel Configuration"},
+		},
+		{
 			name:    "a foreign rmeta",
 			edit:    func(t *testing.T, f map[string][]byte) { f["rust/libkernel.rmeta"] = sample(t, "foreign/png.rmeta") },
 			wantErr: []string{"/rust/libkernel.rmeta"},
@@ -248,6 +271,39 @@ func TestCollectRefuses(t *testing.T) {
 			}
 			assert.Equal(t, before, treedump.Dump(t, tmp), "nothing may change")
 		})
+	}
+}
+
+func TestCollectIgnoresUmask(t *testing.T) {
+	tmp := t.TempDir()
+	build, dest := filepath.Join(tmp, "build"), filepath.Join(tmp, "out")
+	writeTree(t, build, buildTree(t))
+	fsys, err := rootfs.New("/")
+	require.NoError(t, err)
+	tree, err := Open(fsys, build, dest)
+	require.NoError(t, err)
+	old := syscall.Umask(0o077)
+	_, err = tree.Copy(fsys, dest, "", nil)
+	syscall.Umask(old)
+	require.NoError(t, err)
+	for p, e := range treedump.Dump(t, dest) {
+		assert.Regexp(t, `^(dir 0755|file 0644 )`, e, p)
+	}
+}
+
+func TestCollectRefusesAFIFOConfig(t *testing.T) {
+	build := t.TempDir()
+	require.NoError(t, syscall.Mkfifo(filepath.Join(build, ".config"), 0o644))
+	fsys, err := rootfs.New("/")
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() { _, err := Open(fsys, build, ""); done <- err }()
+	select {
+	case err := <-done:
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "/.config: not a regular file")
+	case <-time.After(10 * time.Second):
+		t.Fatal("collect hangs on a FIFO .config")
 	}
 }
 
