@@ -14,7 +14,8 @@ func (a *App) statusCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "status [ABI...]",
 		Short: "report, one line per kernel, whether its artifacts are linked",
-		Long: `status prints one line per ABI (every ABI found under the root when none is given):
+		Long: `status prints one line per ABI (when none is given, every ABI under the root with
+Rust artifacts or links of the tool):
 
   ABI: STATE headers=yes|no artifacts=yes|no links=LINKED/TOTAL conflicts=N stale=N
 
@@ -29,7 +30,7 @@ status is 1 when any kernel is in conflict or stale.`,
 			}
 			e := a.engine()
 			if len(list) == 0 {
-				if list, err = e.ABIs(); err != nil {
+				if list, err = a.rustABIs(); err != nil {
 					return err
 				}
 			}

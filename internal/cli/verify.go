@@ -24,7 +24,8 @@ func (a *App) verifyCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "verify [--full] (--all | ABI...)",
 		Short: "check that kernels' Rust artifacts are intact and usable",
-		Long: `verify checks each ABI's artifact set: the manifest and every file it lists (size;
+		Long: `verify checks each ABI's artifact set (--all: every ABI with Rust artifacts
+or links of the tool under the root): the manifest and every file it lists (size;
 with --full also the SHA-256), the .rmeta headers and footers, the proc macros'
 ELF headers, marker symbol and .rustc section, that one rustc version text built
 every artifact and equals CONFIG_RUSTC_VERSION_TEXT of the headers' .config and
@@ -46,7 +47,7 @@ versions only add fields. Exit status: 0 clean (notes only), 1 findings.`,
 				return err
 			}
 			if all {
-				if list, err = a.engine().ABIs(); err != nil {
+				if list, err = a.rustABIs(); err != nil {
 					return err
 				}
 			}
@@ -54,6 +55,7 @@ versions only add fields. Exit status: 0 clean (notes only), 1 findings.`,
 			clean := true
 			for _, abi := range list {
 				r := a.verify(abi, verifier.Options{Full: full, Links: true, RustcVersion: a.installedRustc})
+				r.ABI = abi // also when the manifest is unreadable, or names another kernel
 				reports = append(reports, r)
 				clean = clean && r.Clean()
 			}
@@ -81,6 +83,26 @@ versions only add fields. Exit status: 0 clean (notes only), 1 findings.`,
 	c.Flags().BoolVar(&full, "full", false, "also check every artifact's SHA-256")
 	c.Flags().BoolVar(&all, "all", false, "verify every kernel found under the root")
 	return c
+}
+
+// rustABIs returns the ABIs under the root that have Rust artifacts or a state record
+// of the tool: the ones verify --all checks. Headers trees alone (kernels without Rust
+// artifacts, linux-headers-<ver>-common) are not.
+func (a *App) rustABIs() ([]string, error) {
+	all, err := a.engine().ABIs()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, abi := range all {
+		for _, p := range []string{layout.Artifacts(abi), path.Join(layout.StateDir, abi)} {
+			if _, err := a.fs.Stat(p); err == nil {
+				out = append(out, abi)
+				break
+			}
+		}
+	}
+	return out, nil
 }
 
 // verify runs the checks of opts on abi's trees.

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/afero"
 
 	"github.com/linux-librust/linux-librust/internal/dylib"
+	"github.com/linux-librust/linux-librust/internal/layout"
 	"github.com/linux-librust/linux-librust/internal/manifest"
 )
 
@@ -169,6 +170,11 @@ func (r *run) verify() {
 	r.manifest = m
 	r.report.ABI = m.ABI
 	r.report.Paths = m.Paths()
+	if want := layout.ABIFromPath(layout.ArtifactsPattern, r.opts.Artifacts); want != "" && want != m.ABI {
+		r.add("manifest-abi-mismatch", Error, path.Join(r.opts.Artifacts, layout.ManifestName),
+			"rebuild the package with linux-librust collect --abi "+want,
+			"the manifest describes the artifacts of kernel %s, but they are installed for %s", m.ABI, want)
+	}
 
 	present := r.checkFiles()
 	r.checkUnlisted()
