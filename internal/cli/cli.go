@@ -112,18 +112,27 @@ func (a *App) Run(args []string) int {
 	switch {
 	case errors.As(err, &ee):
 		if ee.err != nil {
-			fmt.Fprintf(a.Stderr, "E: %v\n", ee.err)
+			a.printError(ee.err)
 		}
 		if ee.code == ExitUsage {
 			fmt.Fprintln(a.Stderr, "Try 'linux-librust --help' for more information.")
 		}
 		return ee.code
 	case isCobraUsage(err):
-		fmt.Fprintf(a.Stderr, "E: %v\nTry 'linux-librust --help' for more information.\n", err)
+		a.printError(err)
+		fmt.Fprintln(a.Stderr, "Try 'linux-librust --help' for more information.")
 		return ExitUsage
 	default:
-		fmt.Fprintf(a.Stderr, "E: %v\n", err)
+		a.printError(err)
 		return ExitProblems
+	}
+}
+
+// printError prints err on stderr, "E: " before each of its lines (errors joined for
+// several ABIs have one line each).
+func (a *App) printError(err error) {
+	for _, line := range strings.Split(err.Error(), "\n") {
+		fmt.Fprintf(a.Stderr, "E: %s\n", line)
 	}
 }
 

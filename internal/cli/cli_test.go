@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -205,4 +206,11 @@ func golden(t *testing.T, name, got string) {
 	want, err := os.ReadFile(p)
 	require.NoError(t, err, "run go test -update to create %s", p)
 	assert.Equal(t, string(want), got)
+}
+
+func TestEveryErrorLineIsMarked(t *testing.T) {
+	var errb bytes.Buffer
+	a := &App{Stderr: &errb}
+	a.printError(errors.Join(errors.New("7.2.1: cannot link a"), errors.New("7.2.2: cannot link b")))
+	assert.Equal(t, "E: 7.2.1: cannot link a\nE: 7.2.2: cannot link b\n", errb.String())
 }
