@@ -140,7 +140,15 @@ func (e *Engine) do(p *plan, a Action) error {
 			return err
 		}
 	case OpMkdir:
-		if err := e.FS.Mkdir(a.Path, 0o755); err != nil {
+		if err := e.FS.Mkdir(a.Path, dirMode); err != nil {
+			return err
+		}
+		// Mkdir's mode passes through the umask; module builds need 0755.
+		if err := e.FS.Chmod(a.Path, dirMode); err != nil {
+			return err
+		}
+	case OpChmod:
+		if err := e.FS.Chmod(a.Path, dirMode); err != nil {
 			return err
 		}
 	case OpBackup:

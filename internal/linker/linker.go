@@ -10,7 +10,8 @@
 // symbolic link to a directory when a later package ships files beneath it, so a
 // headers package that starts shipping rust/ would unpack into the artifacts tree, and
 // remove its files from there again. The directories on the way (<headers>/rust/) are
-// real directories the tool creates, records and removes once empty.
+// real directories the tool creates (mode 0755 whatever the umask), records and removes
+// once empty.
 //
 // # Status line
 //
@@ -114,7 +115,12 @@ const (
 	OpUnlink  Op = "unlink"  // remove a link of the tool
 	OpRestore Op = "restore" // put a backup back in place
 	OpRmdir   Op = "rmdir"   // remove an empty directory
+	OpChmod   Op = "chmod"   // give a directory of the tool its mode again
 )
+
+// dirMode is the mode of the directories the tool creates, whatever the umask: module
+// builds run as any user.
+const dirMode fs.FileMode = 0o755
 
 // Action is one step of a plan. Paths are absolute inside the root.
 type Action struct {
@@ -139,6 +145,8 @@ func (a Action) String() string {
 		return fmt.Sprintf("restore %s from %s", a.Path, a.Path+BackupSuffix)
 	case OpClean:
 		return fmt.Sprintf("remove leftover %s", a.Path)
+	case OpChmod:
+		return fmt.Sprintf("chmod %o %s", dirMode, a.Path)
 	case OpUnlink:
 		return fmt.Sprintf("remove link %s", a.Path)
 	default:

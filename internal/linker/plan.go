@@ -609,9 +609,11 @@ func (s *planner) need(rel string) {
 func (s *planner) planDirs(md mode) error {
 	p := s.p
 	cands := map[string]bool{}
+	perms := map[string]fs.FileMode{}
 	for _, d := range p.old.paths(entryDir) {
 		if fi, err := lstat(s.e.FS, s.abs(d)); err == nil && fi.IsDir() {
 			cands[d] = true
+			perms[d] = fi.Mode().Perm()
 		} else if err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, errNotDir) {
 			return fmt.Errorf("inspect %s: %w", s.abs(d), err)
 		}
@@ -663,6 +665,10 @@ func (s *planner) planDirs(md mode) error {
 		if s.needed[d] || s.made[d] {
 			if recorded {
 				p.intent[entry{entryDir, d}] = true
+				if perm, ok := perms[d]; ok && perm != dirMode {
+					// An interruption between mkdir and chmod under a strict umask.
+					p.add(Action{Op: OpChmod, Path: s.abs(d), rel: d})
+				}
 			}
 			continue
 		}

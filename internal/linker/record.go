@@ -204,6 +204,9 @@ func writeRecord(fsys rootfs.FS, abi string, r record) error {
 		err = cerr
 	}
 	if err == nil {
+		err = fsys.Chmod(tmp, 0o644) // whatever the umask: the record is no secret
+	}
+	if err == nil {
 		err = fsys.Rename(tmp, p)
 	}
 	if err != nil {
