@@ -24,7 +24,8 @@
 // conflicts: problems that link cannot fix by itself (a foreign object in the way, a
 // parent directory that is a symbolic link not into a linux-kbuild tree, a missing
 // artifact, an unreadable manifest, a headers tree reached through a symbolic link,
-// flavours that need different files at one shared path); Status.Problems lists them.
+// flavours that need different files at one shared path, a damaged state record);
+// Status.Problems lists them.
 // stale: links of the tool (and leftover temporary links) that repair would remove. The
 // state is the first that applies:
 //
@@ -165,6 +166,7 @@ const (
 	ProblemManifest       = "manifest"        // the manifest cannot be read
 	ProblemHeadersPath    = "headers-path"    // the headers tree is reached through a link
 	ProblemSharedConflict = "shared-conflict" // flavours need different files at one shared path
+	ProblemStateRecord    = "state-record"    // the state record cannot be read: the ABI is left alone
 )
 
 // Problem is something the tool cannot fix by itself.

@@ -467,16 +467,67 @@ func TestStaleTemp(t *testing.T) {
 	requireTree(t, linked(before, abi, allPaths(), createdDirs, nil), f.dump())
 }
 
+// TestDamagedRecord: a record that cannot be read is a problem of its ABI, which is
+// left alone, while the other ABIs are served. A FIFO in its place must not hang.
 func TestDamagedRecord(t *testing.T) {
-	f := newFixture(t)
-	f.headers(abi, false)
-	f.artifacts(abi, artifactSet)
-	f.write(recordPath(abi), "garbage\n")
-	before := f.dump()
-	_, err := f.engine().Link(abi)
-	require.ErrorContains(t, err, "state record /var/lib/linux-librust/"+abi+" is damaged: line 1")
-	assert.ErrorContains(t, err, "remove it and run repair")
-	requireTree(t, stateDir(before), f.dump())
+	const other = "7.3.0-1-amd64"
+	rp := recordPath(abi)
+	tests := []struct {
+		name  string
+		plant func(f *fixture)
+		msg   string
+	}{
+		{"garbage", func(f *fixture) { f.write(rp, "garbage\n") }, "is damaged: line 1"},
+		{"fifo", func(f *fixture) {
+			require.NoError(t, f.fs.MkdirAll(layout.StateDir, 0o755))
+			require.NoError(t, syscall.Mkfifo(filepath.Join(f.root, rp), 0o644))
+		}, "is damaged: not a regular file but a FIFO"},
+		{"directory", func(f *fixture) { f.write(rp+"/x", "") }, "is damaged: not a regular file but a directory"},
+		{"link", func(f *fixture) {
+			f.write("/etc/record", "linux-librust-state 1\ndir rust\n")
+			f.symlink("/etc/record", rp)
+		}, "is damaged: not a regular file but a symbolic link"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			for _, a := range []string{abi, other} {
+				f.headers(a, false)
+				f.artifacts(a, artifactSet)
+			}
+			tt.plant(f)
+			before := f.dump()
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				e := f.engine()
+				r, err := e.Link(abi)
+				require.NoError(t, err)
+				require.Equal(t, []string{ProblemStateRecord + " " + rp}, problemKinds(r))
+				assert.Contains(t, r.Problems[0].Message, "state record "+rp+" "+tt.msg)
+				assert.Contains(t, r.Problems[0].Message, "inspect the file, remove it, then run linux-librust repair "+abi)
+				requireTree(t, stateDir(before), f.dump(), "a kernel with a damaged record is left alone")
+
+				sts, err := e.StatusAll([]string{abi, other})
+				require.NoError(t, err)
+				require.Len(t, sts, 2)
+				assert.Equal(t, abi+": conflict headers=yes artifacts=yes links=0/6 conflicts=1 stale=0", sts[0].Line())
+				assert.Equal(t, other+": unlinked headers=yes artifacts=yes links=0/6 conflicts=0 stale=0", sts[1].Line())
+
+				reports, err := e.RepairAll()
+				require.NoError(t, err)
+				require.Len(t, reports, 2)
+				assert.Len(t, reports[0].Problems, 1)
+				assert.Empty(t, reports[1].Problems)
+				requireTree(t, linked(before, other, allPaths(), createdDirs, nil), f.dump(), "the other kernel is linked")
+			}()
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				t.Fatal("reading the state record hangs")
+			}
+		})
+	}
 }
 
 func TestParentNotDirectory(t *testing.T) {

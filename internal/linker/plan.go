@@ -137,14 +137,6 @@ func (e *Engine) plan(abi string, md mode) (*plan, error) {
 		p.frozen = true
 		return p, nil
 	}
-	if p.old, err = readRecord(e.FS, abi); err != nil {
-		return nil, err
-	}
-	p.intent = record{}
-	if p.recordTemp, err = e.exists(recordTemp(abi)); err != nil {
-		return nil, err
-	}
-
 	// The manifest is read first so that status counts artifacts in every case; it is
 	// needed, and its errors matter, only to link.
 	var m *manifest.Manifest
@@ -153,6 +145,21 @@ func (e *Engine) plan(abi string, md mode) (*plan, error) {
 		if m, manifestErr = e.readManifest(abi); manifestErr == nil {
 			p.artifactCount = len(m.Artifacts)
 		}
+	}
+
+	if p.old, err = readRecord(e.FS, abi); err != nil {
+		var dr *damagedRecord
+		if errors.As(err, &dr) {
+			// Without the record ownership is not decidable: change nothing here.
+			p.problem(ProblemStateRecord, dr.path, "%v", dr)
+			p.frozen = true
+			return p, nil
+		}
+		return nil, err
+	}
+	p.intent = record{}
+	if p.recordTemp, err = e.exists(recordTemp(abi)); err != nil {
+		return nil, err
 	}
 
 	// The links are relative and go up through the headers tree: it and every directory
@@ -164,10 +171,8 @@ func (e *Engine) plan(abi string, md mode) (*plan, error) {
 				// Nothing of the tool's can exist in it; the record is pruned. A shared
 				// link in a kbuild tree may still serve this ABI.
 				s := &planner{e: e, p: p, dirs: map[string]dirInfo{}, removed: map[string]bool{}, made: map[string]bool{}}
-				for _, sp := range p.sharedPaths() {
-					if err := s.planShared(sp, md); err != nil {
-						return nil, err
-					}
+				if err := s.planAllShared(md); err != nil {
+					return nil, err
 				}
 				if len(p.actions) == 0 {
 					p.nothing = fmt.Sprintf("%s does not exist", p.headers)
@@ -232,12 +237,27 @@ func (e *Engine) plan(abi string, md mode) (*plan, error) {
 	if err := s.planDirs(md); err != nil {
 		return nil, err
 	}
-	for _, sp := range p.sharedPaths() {
-		if err := s.planShared(sp, md); err != nil {
-			return nil, err
-		}
+	if err := s.planAllShared(md); err != nil {
+		return nil, err
 	}
 	return p, nil
+}
+
+// planAllShared plans every shared path of the plan. A damaged record of another
+// ABI that a shared path concerns leaves that path alone and is a problem here too.
+func (s *planner) planAllShared(md mode) error {
+	for _, sp := range s.p.sharedPaths() {
+		err := s.planShared(sp, md)
+		var dr *damagedRecord
+		if errors.As(err, &dr) {
+			s.p.problem(ProblemStateRecord, dr.path, "%s not changed: %v", sp, dr)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (e *Engine) exists(p string) (bool, error) {

@@ -9,6 +9,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/linux-librust/linux-librust/internal/layout"
 	"github.com/linux-librust/linux-librust/internal/manifest"
@@ -155,26 +156,77 @@ func recordPath(abi string) string { return path.Join(layout.StateDir, abi) }
 // start an ABI, so it is never taken for a record.
 func recordTemp(abi string) string { return path.Join(layout.StateDir, "."+abi+".tmp") }
 
-// readRecord returns the record of abi; a missing record is empty.
+// damagedRecord is a state record that cannot be understood: a per-ABI problem
+// (ProblemStateRecord), never a reason to stop working on the other ABIs.
+type damagedRecord struct {
+	path string
+	err  error
+}
+
+func (d *damagedRecord) Error() string {
+	return fmt.Sprintf("state record %s is damaged: %v; linux-librust leaves this kernel alone until it is fixed: inspect the file, remove it, then run linux-librust repair %s (links are recognised by their targets, but directories linux-librust created then stay)",
+		d.path, d.err, path.Base(d.path))
+}
+
+func (d *damagedRecord) Unwrap() error { return d.err }
+
+// readRecord returns the record of abi; a missing record is empty. Anything but a
+// regular file (a FIFO that would block the read, a link, a directory) and text that
+// does not parse are a *damagedRecord.
 func readRecord(fsys rootfs.FS, abi string) (record, error) {
 	p := recordPath(abi)
-	f, err := fsys.Open(p)
-	if errors.Is(err, fs.ErrNotExist) {
+	fi, err := lstat(fsys, p)
+	if isAbsent(err) {
 		return record{}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read state record %s: %w", p, err)
 	}
+	if !fi.Mode().IsRegular() {
+		return nil, &damagedRecord{p, fmt.Errorf("not a regular file but %s", typeName(fi.Mode()))}
+	}
+	// O_NONBLOCK: should a FIFO replace the file meanwhile, opening it must not wait
+	// for a writer; O_NOFOLLOW: nor may a link be followed.
+	f, err := fsys.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOFOLLOW, 0)
+	if err != nil {
+		if errors.Is(err, syscall.ELOOP) {
+			return nil, &damagedRecord{p, errors.New("not a regular file but a symbolic link")}
+		}
+		return nil, fmt.Errorf("read state record %s: %w", p, err)
+	}
 	defer f.Close()
+	if fi, err = f.Stat(); err != nil {
+		return nil, fmt.Errorf("read state record %s: %w", p, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, &damagedRecord{p, fmt.Errorf("not a regular file but %s", typeName(fi.Mode()))}
+	}
 	data, err := io.ReadAll(io.LimitReader(f, maxRecordBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("read state record %s: %w", p, err)
 	}
 	r, err := parseRecord(data)
 	if err != nil {
-		return nil, fmt.Errorf("state record %s is damaged: %w; remove it and run repair (links are recognised by their targets, but directories linux-librust created then stay)", p, err)
+		return nil, &damagedRecord{p, err}
 	}
 	return r, nil
+}
+
+// typeName names the type of a file that is not a regular one.
+func typeName(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeSymlink != 0:
+		return "a symbolic link"
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "a special file"
 }
 
 // writeRecord replaces the record of abi atomically, or removes it when r is empty.
