@@ -104,7 +104,8 @@ func TestHookHeadersRemoved(t *testing.T) {
 }
 
 // TestHookProblemsWarn: a conflict refuses "link" (exit 1) but only warns in a
-// hook, which must not abort the kernel's configuration.
+// hook, which must not abort the kernel's configuration. Either way nothing is
+// linked: a partly linked set is worse than none.
 func TestHookProblemsWarn(t *testing.T) {
 	build, root := system(t)
 	artifacts := filepath.Join(root, "usr/lib/linux-librust-"+abi)
@@ -112,12 +113,6 @@ func TestHookProblemsWarn(t *testing.T) {
 	foreign := filepath.Join(root, "usr/src/linux-headers-"+abi, "rust/libkernel.rmeta")
 	writeTree(t, filepath.Dir(filepath.Dir(foreign)), map[string]string{"rust/libkernel.rmeta": "mine"})
 	headers := treedump.Dump(t, filepath.Dir(filepath.Dir(foreign)))
-	rel := "../../../lib/linux-librust-" + abi + "/"
-	// The other artifacts are linked; the foreign file stays.
-	headers["/rust/libcore.rmeta"] = treedump.Symlink(rel + "rust/libcore.rmeta")
-	headers["/rust/libmacros.so"] = treedump.Symlink(rel + "rust/libmacros.so")
-	headers["/scripts"] = treedump.Dir(0o755)
-	headers["/scripts/target.json"] = treedump.Symlink(rel + "scripts/target.json")
 
 	assert.Equal(t, ExitProblems, run(t, nil, "--root", root, "link", abi).code)
 	for _, args := range [][]string{
@@ -134,7 +129,7 @@ func TestHookProblemsWarn(t *testing.T) {
 	content, err := os.ReadFile(foreign)
 	require.NoError(t, err)
 	assert.Equal(t, "mine", string(content))
-	assert.Equal(t, headers, treedump.Dump(t, filepath.Dir(filepath.Dir(foreign))), "the foreign file is left alone")
+	assert.Equal(t, headers, treedump.Dump(t, filepath.Dir(filepath.Dir(foreign))), "the foreign file is left alone, nothing is linked")
 }
 
 // TestHookBreakage: when the system cannot be changed (here the lock cannot be

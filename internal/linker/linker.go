@@ -13,6 +13,15 @@
 // real directories the tool creates (mode 0755 whatever the umask), records and removes
 // once empty.
 //
+// # All or nothing
+//
+// An ABI with any problem (a conflict, …) gets no new object: link and repair drop
+// every mkdir, backup and link of its plan, shared links included, so that a module
+// build never meets a half-linked set. Links already in place stay; removals of the
+// tool's stale links and temporary leftovers still run. A state record that cannot
+// be read (ProblemStateRecord) leaves its ABI alone entirely; the other ABIs are
+// served.
+//
 // # Status line
 //
 // Status.Line is one line per ABI, stable across versions:
@@ -254,13 +263,22 @@ func (e *Engine) run(abi string, md mode) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Report{ABI: abi, Actions: p.actions, Problems: p.problems}
 	if p.nothing != "" {
 		e.event(logger.Info, "link", abi, "", false, "%s: nothing to do: %s", abi, p.nothing)
 	}
 	for _, pr := range p.problems {
 		e.event(logger.Error, "conflict", abi, pr.Path, false, "%s", pr.Message)
 	}
+	if md != modeUnlink && len(p.problems) > 0 {
+		dropped, err := e.withhold(p)
+		if err != nil {
+			return nil, err
+		}
+		if dropped > 0 {
+			e.event(logger.Error, "conflict", abi, "", false, "%s: nothing new linked because of the problems above: a partly linked set fails module builds; fix them and rerun", abi)
+		}
+	}
+	r := &Report{ABI: abi, Actions: p.actions, Problems: p.problems}
 	if e.DryRun {
 		for _, a := range p.actions {
 			e.event(logger.Info, a.Op.kind(), abi, a.Path, false, "would %s", a)
@@ -268,6 +286,40 @@ func (e *Engine) run(abi string, md mode) (*Report, error) {
 		return r, nil
 	}
 	return r, e.execute(p)
+}
+
+// withhold drops from the plan of an ABI with problems every action that makes a new
+// object (a directory, a backup, a link, also a shared one): a half-linked set gives
+// module builds confusing errors, so an ABI is linked entirely or not at all. What is
+// in place stays; removals of the tool's stale objects and leftovers still run. The
+// record entries the dropped actions needed go too (they are written before the
+// actions): of the entries the plan adds, only those with something on disk now stay,
+// so that the record never claims an object the tool did not make. It returns the
+// number of actions dropped.
+func (e *Engine) withhold(p *plan) (int, error) {
+	kept := make([]Action, 0, len(p.actions))
+	for _, a := range p.actions {
+		switch a.Op {
+		case OpMkdir, OpBackup, OpLink:
+		default:
+			kept = append(kept, a)
+		}
+	}
+	dropped := len(p.actions) - len(kept)
+	if dropped == 0 {
+		return 0, nil
+	}
+	p.actions = kept
+	var err error
+	if p.intent, err = e.observe(p.abi, p.intent); err != nil {
+		return 0, err
+	}
+	for _, rs := range p.others {
+		if rs.intent, err = e.observe(rs.abi, rs.intent); err != nil {
+			return 0, err
+		}
+	}
+	return dropped, nil
 }
 
 // ABIs returns every ABI found under the root, sorted: headers trees, artifacts trees

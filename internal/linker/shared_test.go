@@ -224,13 +224,14 @@ func TestSharedDisagreeing(t *testing.T) {
 	msg := fmt.Sprintf("the flavours %s (sha256 %s), %s (sha256 %s) of linux-kbuild-7.2 need different scripts/target.json; %s not linked: only flavours that agree can be installed with Rust artifacts at once",
 		amd64, sha(targetSpec), cloud, sha(other), sp)
 	require.Equal(t, []Problem{{Kind: ProblemSharedConflict, Path: sp, Message: msg}}, r.Problems)
-	want := debianLinked(without(before, sp), []string{amd64, cloud}, "", false)
-	want[recordPath(amd64)] = linked(nil, amd64, rustPaths, createdDirs, nil)[recordPath(amd64)]
+	// The shared link goes; cloud, with a problem, gets no link at all; amd64 keeps
+	// the links it has.
+	want := debianLinked(without(before, sp), []string{amd64}, "", false)
 	requireTree(t, want, f.dump())
-	for _, a := range []string{amd64, cloud} {
+	for a, links := range map[string]int{amd64: 5, cloud: 0} {
 		st, err := e.Status(a)
 		require.NoError(t, err)
-		assert.Equal(t, a+": conflict headers=yes artifacts=yes links=5/6 conflicts=1 stale=0", st.Line())
+		assert.Equal(t, fmt.Sprintf("%s: conflict headers=yes artifacts=yes links=%d/6 conflicts=1 stale=0", a, links), st.Line())
 		assert.Equal(t, []Problem{{Kind: ProblemSharedConflict, Path: sp, Message: msg}}, st.Problems)
 		r, err := e.Link(a)
 		require.NoError(t, err)
@@ -349,14 +350,20 @@ func TestSharedForeign(t *testing.T) {
 				assert.Contains(t, r.Problems[0].Message, "conflict: "+sp+" is a ")
 				assert.Contains(t, r.Problems[0].Message, "; scripts/target.json not linked; use --force to move it aside")
 			}
-			requireTree(t, debianLinked(before, []string{amd64, cloud}, "", false), f.dump())
+			requireTree(t, stateDir(before), f.dump(), "nothing is linked while a problem remains")
 			assert.Equal(t, []string{
-				amd64 + ": conflict headers=yes artifacts=yes links=5/6 conflicts=1 stale=0",
-				cloud + ": conflict headers=yes artifacts=yes links=5/6 conflicts=1 stale=0",
+				amd64 + ": conflict headers=yes artifacts=yes links=0/6 conflicts=1 stale=0",
+				cloud + ": conflict headers=yes artifacts=yes links=0/6 conflicts=1 stale=0",
 			}, lines(t, e, amd64, cloud))
 
+			// --force for cloud moves the object aside and links into amd64 (the first
+			// flavour); amd64, without a problem now, is then linked without --force.
 			e.Force = true
 			r, err := e.Link(cloud)
+			require.NoError(t, err)
+			assert.Empty(t, r.Problems)
+			e.Force = false
+			r, err = e.Link(amd64)
 			require.NoError(t, err)
 			assert.Empty(t, r.Problems)
 			want := debianLinked(before, []string{amd64, cloud}, amd64, true)
@@ -391,9 +398,9 @@ func TestSharedOtherLink(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, []string{"symlink-parent " + h + "/scripts"}, problemKinds(r))
 		assert.Equal(t, h+"/scripts is a symlink into another package's tree (-> ../../lib/other-7.2/scripts); scripts/target.json not linked", r.Problems[0].Message)
-		requireTree(t, linked(before, abi, rustPaths, createdDirs, nil), f.dump())
+		requireTree(t, stateDir(before), f.dump(), "nothing is linked while a problem remains")
 	}
-	assert.Equal(t, []string{abi + ": conflict headers=yes artifacts=yes links=5/6 conflicts=1 stale=0"}, lines(t, e, abi))
+	assert.Equal(t, []string{abi + ": conflict headers=yes artifacts=yes links=0/6 conflicts=1 stale=0"}, lines(t, e, abi))
 	_, err := e.Unlink(abi)
 	require.NoError(t, err)
 	requireTree(t, stateDir(before), f.dump())
