@@ -109,9 +109,6 @@ func (a *App) hookStep(s hook.Step) error {
 	var err error
 	switch s.Action {
 	case hook.Link:
-		if !a.hookPrecheck(s.ABI) {
-			return nil
-		}
 		var r *linker.Report
 		r, err = e.Link(s.ABI)
 		reports = append(reports, r)
@@ -135,27 +132,6 @@ func (a *App) hookStep(s hook.Step) error {
 		}
 	}
 	return err
-}
-
-// hookPrecheck is link's quick verification with warnings instead of errors:
-// a broken artifact set stays unlinked, and the package still configures.
-func (a *App) hookPrecheck(abi string) bool {
-	for _, dir := range []string{layout.Headers(abi), layout.Artifacts(abi)} {
-		if _, err := a.fs.Stat(dir); err != nil {
-			return true // nothing to check; the engine says there is nothing to do
-		}
-	}
-	r := a.verify(abi, verifier.Options{})
-	if r.Clean() {
-		return true
-	}
-	for _, f := range r.Findings {
-		if f.Severity != verifier.Note {
-			a.log.Log(logger.Event{Level: logger.Warn, Kind: "verify", ABI: abi, Path: f.Path, Message: f.String()})
-		}
-	}
-	a.log.Warnf("%s: not linked: fix the problems above (linux-librust verify %s), then run 'linux-librust link %s'", abi, abi, abi)
-	return false
 }
 
 // checkRustc compares the installed rustc with the version every installed

@@ -5,7 +5,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/linux-librust/linux-librust/internal/layout"
 	"github.com/linux-librust/linux-librust/internal/linker"
 	"github.com/linux-librust/linux-librust/internal/logger"
 	"github.com/linux-librust/linux-librust/internal/verifier"
@@ -15,7 +14,9 @@ func init() {
 	commands = append(commands, (*App).linkCmd, (*App).unlinkCmd, (*App).repairCmd)
 }
 
-// engine returns the link engine on the root, reporting through the logger.
+// engine returns the link engine on the root, reporting through the logger. Its
+// Check is verify's quick check, so that every path that links (link, repair, the
+// hooks) refuses a broken set the same way.
 func (a *App) engine() *linker.Engine {
 	return &linker.Engine{
 		FS:       a.fs,
@@ -23,7 +24,25 @@ func (a *App) engine() *linker.Engine {
 		Force:    a.opts.force,
 		Log:      a.log.Log,
 		LockWait: a.LockWait,
+		Check:    a.check,
 	}
+}
+
+// check runs the quick checks of verify on abi. Errors are problems that refuse the
+// link; warnings are reported and do not; notes are not reported.
+func (a *App) check(abi string) []linker.Problem {
+	r := a.verify(abi, verifier.Options{})
+	var probs []linker.Problem
+	for _, f := range r.Findings {
+		switch f.Severity {
+		case verifier.Note:
+		case verifier.Warning:
+			a.log.Log(logger.Event{Level: logger.Warn, Kind: "verify", ABI: abi, Path: f.Path, Message: f.String()})
+		default:
+			probs = append(probs, linker.Problem{Kind: linker.ProblemCheck, Path: f.Path, Message: f.String()})
+		}
+	}
+	return probs
 }
 
 // finish maps reports and an error to the command's outcome.
@@ -46,24 +65,20 @@ func (a *App) linkCmd() *cobra.Command {
 		Long: `link makes, for every artifact P in the manifest of /usr/lib/linux-librust-ABI,
 /usr/src/linux-headers-ABI/P a relative symbolic link to the artifact, so that
 'make -C /lib/modules/ABI/build M=...' finds it. Links are created atomically;
-a second run changes nothing. When either tree is missing there is nothing to do.
-A foreign file, directory or link in the way is reported as a conflict and left
-alone; with --force it is moved aside to PATH.linux-librust-backup, and unlink puts
-it back.`,
+a second run changes nothing. When either tree is missing (no Makefile in the
+headers tree, no manifest in the artifacts tree) there is nothing to do.
+
+It first runs the quick checks of verify: an error refuses the kernel (exit 1),
+a warning is reported and does not; with --force the errors are warnings and the
+links are made. A foreign file, directory or link in the way is reported as a
+conflict and left alone; with --force it is moved aside to
+PATH.linux-librust-backup, and unlink puts it back. A kernel with any problem
+gets no new link at all (the links already in place stay): a partly linked set
+makes module builds fail in confusing ways. repair and the hooks check and refuse
+the same way.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			refused := false
-			err := a.eachABI(args, func(e *linker.Engine, abi string) (*linker.Report, error) {
-				if !a.precheck(abi) {
-					refused = true
-					return nil, nil
-				}
-				return e.Link(abi)
-			})
-			if err == nil && refused {
-				return errProblems
-			}
-			return err
+			return a.eachABI(args, (*linker.Engine).Link)
 		},
 	}
 }
@@ -83,36 +98,6 @@ func (a *App) eachABI(args []string, fn func(*linker.Engine, string) (*linker.Re
 		errs = append(errs, err)
 	}
 	return finish(reports, errors.Join(errs...))
-}
-
-// precheck runs the quick checks of verify before abi is linked and reports what they
-// find. A failed check refuses the link unless --force. When either tree is missing
-// there is nothing to check: the engine says there is nothing to do.
-func (a *App) precheck(abi string) bool {
-	for _, dir := range []string{layout.Headers(abi), layout.Artifacts(abi)} {
-		if _, err := a.fs.Stat(dir); err != nil {
-			return true
-		}
-	}
-	r := a.verify(abi, verifier.Options{})
-	if r.Clean() {
-		return true
-	}
-	level := logger.Error
-	if a.opts.force {
-		level = logger.Warn
-	}
-	for _, f := range r.Findings {
-		if f.Severity != verifier.Note {
-			a.log.Log(logger.Event{Level: level, Kind: "verify", ABI: abi, Path: f.Path, Message: f.String()})
-		}
-	}
-	if a.opts.force {
-		a.log.Warnf("%s: linking despite the failed checks above (--force)", abi)
-		return true
-	}
-	a.log.Errorf("%s: not linked: fix the problems above (linux-librust verify %s), or link anyway with --force", abi, abi)
-	return false
 }
 
 func (a *App) unlinkCmd() *cobra.Command {

@@ -15,12 +15,12 @@
 //
 // # All or nothing
 //
-// An ABI with any problem (a conflict, …) gets no new object: link and repair drop
-// every mkdir, backup and link of its plan, shared links included, so that a module
-// build never meets a half-linked set. Links already in place stay; removals of the
-// tool's stale links and temporary leftovers still run. A state record that cannot
-// be read (ProblemStateRecord) leaves its ABI alone entirely; the other ABIs are
-// served.
+// An ABI with any problem (a conflict, a failed Engine.Check, …) gets no new object:
+// link and repair drop every mkdir, backup and link of its plan, shared links
+// included, so that a module build never meets a half-linked set. Links already in
+// place stay; removals of the tool's stale links and temporary leftovers still run.
+// A state record that cannot be read (ProblemStateRecord) leaves its ABI alone
+// entirely; the other ABIs are served.
 //
 // # Status line
 //
@@ -34,7 +34,8 @@
 // parent directory that is a symbolic link not into a linux-kbuild tree, a missing
 // artifact, an unreadable manifest, a headers tree reached through a symbolic link,
 // flavours that need different files at one shared path, a damaged state record);
-// Status.Problems lists them.
+// Status.Problems lists them. Status never runs Engine.Check: it stays read-only and
+// cheap, and verify reports what the checks find.
 // stale: links of the tool (and leftover temporary links) that repair would remove. The
 // state is the first that applies:
 //
@@ -94,7 +95,14 @@ type Engine struct {
 	FS     rootfs.FS
 	Log    func(logger.Event) // nil discards
 	DryRun bool               // plan and report, change nothing
-	Force  bool               // move foreign objects in the way aside
+	Force  bool               // move foreign objects in the way aside; link despite failed checks
+
+	// Check, when set, runs before link and repair make anything for an ABI whose
+	// trees are both present (<headers>/Makefile and the manifest exist). The problems
+	// it returns refuse the ABI like any other (nothing new is made for it); with
+	// Force they are reported as warnings instead. Status never runs it.
+	Check func(abi string) []Problem
+
 
 	// memo, set only while StatusAll runs (nothing changes meanwhile), keeps what
 	// every ABI's plan would otherwise look up again.
@@ -176,6 +184,7 @@ const (
 	ProblemHeadersPath    = "headers-path"    // the headers tree is reached through a link
 	ProblemSharedConflict = "shared-conflict" // flavours need different files at one shared path
 	ProblemStateRecord    = "state-record"    // the state record cannot be read: the ABI is left alone
+	ProblemCheck          = "check"           // Engine.Check failed (link and repair only)
 )
 
 // Problem is something the tool cannot fix by itself.
@@ -269,12 +278,19 @@ func (e *Engine) run(abi string, md mode) (*Report, error) {
 	for _, pr := range p.problems {
 		e.event(logger.Error, "conflict", abi, pr.Path, false, "%s", pr.Message)
 	}
+	checked := false
+	if md != modeUnlink && !p.frozen && p.headersPresent && p.artifactsPresent && e.Check != nil {
+		checked = e.check(p)
+	}
 	if md != modeUnlink && len(p.problems) > 0 {
 		dropped, err := e.withhold(p)
 		if err != nil {
 			return nil, err
 		}
-		if dropped > 0 {
+		switch {
+		case checked:
+			e.event(logger.Error, "verify", abi, "", false, "%s: not linked: fix the problems above (linux-librust verify %s), or link anyway with --force", abi, abi)
+		case dropped > 0:
 			e.event(logger.Error, "conflict", abi, "", false, "%s: nothing new linked because of the problems above: a partly linked set fails module builds; fix them and rerun", abi)
 		}
 	}
@@ -286,6 +302,30 @@ func (e *Engine) run(abi string, md mode) (*Report, error) {
 		return r, nil
 	}
 	return r, e.execute(p)
+}
+
+// check runs e.Check on the ABI of p. Its problems join the plan's, or with Force are
+// warnings; it reports whether they refuse the ABI.
+func (e *Engine) check(p *plan) bool {
+	probs := e.Check(p.abi)
+	if len(probs) == 0 {
+		return false
+	}
+	level := logger.Error
+	if e.Force {
+		level = logger.Warn
+	}
+	for _, pr := range probs {
+		e.event(level, "verify", p.abi, pr.Path, false, "%s", pr.Message)
+	}
+	if e.Force {
+		e.event(logger.Warn, "verify", p.abi, "", false, "%s: linking despite the failed checks above (--force)", p.abi)
+		return false
+	}
+	for _, pr := range probs {
+		p.problem(ProblemCheck, pr.Path, "%s", pr.Message)
+	}
+	return true
 }
 
 // withhold drops from the plan of an ABI with problems every action that makes a new

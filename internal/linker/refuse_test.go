@@ -10,6 +10,115 @@ import (
 	"github.com/linux-librust/linux-librust/internal/layout"
 )
 
+// checker is an Engine.Check that fails for the ABIs in bad and counts its calls.
+type checker struct {
+	bad   map[string]bool
+	calls []string
+}
+
+func (c *checker) check(abi string) []Problem {
+	c.calls = append(c.calls, abi)
+	if c.bad[abi] {
+		return []Problem{{Kind: "ignored", Path: layout.Headers(abi) + "/.config", Message: "error: config-mismatch: the .config is not the one the set was built from"}}
+	}
+	return nil
+}
+
+// TestCheckRefuses: a failed Check refuses link and repair alike (nothing is made),
+// --force links with a warning, and neither status nor unlink runs it.
+func TestCheckRefuses(t *testing.T) {
+	for _, name := range []string{"link", "repair", "repair --all"} {
+		t.Run(name, func(t *testing.T) {
+			f := newFixture(t)
+			f.headers(abi, false)
+			f.artifacts(abi, artifactSet)
+			before := f.dump()
+			c := &checker{bad: map[string]bool{abi: true}}
+			e := f.engine()
+			e.Check = c.check
+			do := func() *Report {
+				var r *Report
+				var rs []*Report
+				var err error
+				switch name {
+				case "link":
+					r, err = e.Link(abi)
+				case "repair":
+					rs, err = e.Repair([]string{abi})
+				default:
+					rs, err = e.RepairAll()
+				}
+				require.NoError(t, err)
+				if r == nil {
+					require.Len(t, rs, 1)
+					r = rs[0]
+				}
+				return r
+			}
+
+			r := do()
+			assert.Equal(t, []Problem{{Kind: ProblemCheck, Path: layout.Headers(abi) + "/.config",
+				Message: "error: config-mismatch: the .config is not the one the set was built from"}}, r.Problems)
+			assert.Empty(t, r.Actions)
+			assert.Equal(t, []string{abi}, c.calls)
+			logs := f.takeLogs()
+			assert.Contains(t, logs, "E: error: config-mismatch: the .config is not the one the set was built from")
+			assert.Contains(t, logs, "E: "+abi+": not linked: fix the problems above (linux-librust verify "+abi+"), or link anyway with --force")
+			requireTree(t, stateDir(before), f.dump(), "a failed check changes nothing")
+
+			_, err := e.Status(abi)
+			require.NoError(t, err)
+			_, err = e.StatusAll([]string{abi})
+			require.NoError(t, err)
+			_, err = e.Unlink(abi)
+			require.NoError(t, err)
+			assert.Len(t, c.calls, 1, "status and unlink never run the check")
+
+			e.Force = true
+			r = do()
+			assert.Empty(t, r.Problems)
+			logs = f.takeLogs()
+			assert.Contains(t, logs, "W: error: config-mismatch: the .config is not the one the set was built from")
+			assert.Contains(t, logs, "W: "+abi+": linking despite the failed checks above (--force)")
+			requireTree(t, linked(before, abi, allPaths(), createdDirs, nil), f.dump())
+		})
+	}
+}
+
+// TestCheckOnlyWithBothTrees: the check runs when the engine sees both trees
+// (<headers>/Makefile, the manifest), not when a directory merely exists.
+func TestCheckOnlyWithBothTrees(t *testing.T) {
+	tests := []struct {
+		name  string
+		setup func(f *fixture)
+	}{
+		{"headers directory with only the tool's leftovers", func(f *fixture) {
+			f.artifacts(abi, artifactSet)
+			f.write(layout.Headers(abi)+"/rust/kernel/leftover", "")
+		}},
+		{"artifacts directory without a manifest", func(f *fixture) {
+			f.headers(abi, false)
+			f.write(layout.Artifacts(abi)+"/rust/libcore.rmeta", "core")
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			tt.setup(f)
+			c := &checker{bad: map[string]bool{abi: true}}
+			e := f.engine()
+			e.Check = c.check
+			r, err := e.Link(abi)
+			require.NoError(t, err)
+			assert.Empty(t, r.Problems)
+			assert.Empty(t, c.calls)
+			logs := f.takeLogs()
+			require.Len(t, logs, 1)
+			assert.Contains(t, logs[0], "nothing to do")
+		})
+	}
+}
+
 // TestProblemsLinkNothing: with one problem an ABI gets no new directory, link or
 // backup, and its record gains no entry (records are written before acting); links
 // in place stay, and the tool's stale links still go.
