@@ -18,11 +18,22 @@ func init() {
 // Check is verify's quick check, so that every path that links (link, repair, the
 // hooks) refuses a broken set the same way.
 func (a *App) engine() *linker.Engine {
+	log := a.log.Log
+	if a.opts.dryRun && a.opts.quiet {
+		// The plan is what a dry run was asked for: -q does not hide it.
+		plan := logger.New(a.Stderr, logger.Options{})
+		log = func(ev logger.Event) {
+			if ev.Kind == linker.KindPlan {
+				plan.Log(ev)
+			}
+			a.log.Log(ev)
+		}
+	}
 	return &linker.Engine{
 		FS:       a.fs,
 		DryRun:   a.opts.dryRun,
 		Force:    a.opts.force,
-		Log:      a.log.Log,
+		Log:      log,
 		LockWait: a.LockWait,
 		Check:    a.check,
 	}
@@ -75,7 +86,10 @@ conflict and left alone; with --force it is moved aside to
 PATH.linux-librust-backup, and unlink puts it back. A kernel with any problem
 gets no new link at all (the links already in place stay): a partly linked set
 makes module builds fail in confusing ways. repair and the hooks check and refuse
-the same way.`,
+the same way.
+
+--dry-run prints the plan on standard error, one "I: would ..." line per action,
+also with -q, and changes nothing.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.eachABI(args, (*linker.Engine).Link)

@@ -103,7 +103,6 @@ type Engine struct {
 	// Force they are reported as warnings instead. Status never runs it.
 	Check func(abi string) []Problem
 
-
 	// memo, set only while StatusAll runs (nothing changes meanwhile), keeps what
 	// every ABI's plan would otherwise look up again.
 	memo     *memo
@@ -186,6 +185,11 @@ const (
 	ProblemStateRecord    = "state-record"    // the state record cannot be read: the ABI is left alone
 	ProblemCheck          = "check"           // Engine.Check failed (link and repair only)
 )
+
+// KindPlan is the logger event kind of what a dry run would do; the events are not
+// changes (Change is false) and have their own kind so that no reader takes them
+// for the "link", "unlink", … events of real changes.
+const KindPlan = "plan"
 
 // Problem is something the tool cannot fix by itself.
 type Problem struct {
@@ -297,7 +301,7 @@ func (e *Engine) run(abi string, md mode) (*Report, error) {
 	r := &Report{ABI: abi, Actions: p.actions, Problems: p.problems}
 	if e.DryRun {
 		for _, a := range p.actions {
-			e.event(logger.Info, a.Op.kind(), abi, a.Path, false, "would %s", a)
+			e.event(logger.Info, KindPlan, abi, a.Path, false, "would %s", a)
 		}
 		return r, nil
 	}
