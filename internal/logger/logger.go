@@ -52,6 +52,7 @@ var MessageIDs = map[string]string{
 	"collect":  "fe5a1cb3fd7c40f1a8055db6bbc8174b",
 	"verify":   "f6864ab5fbf645c5a7c77808e009f48a",
 	"rustc":    "b01ffad1c9f4482e9bdcba7dfc00fb93",
+	"plan":     "855436ad52464802a174dc62928ddb0c",
 }
 
 // GenericMessageID is sent for event kinds without an entry in MessageIDs.
