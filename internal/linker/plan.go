@@ -436,6 +436,22 @@ func (s *planner) linkOne(rel string) error {
 		return nil
 	}
 
+	bk, _, err := s.e.lstat(l+BackupSuffix, "")
+	if err != nil {
+		return err
+	}
+	return s.inTheWay(l, t, rel, k, cur, backedUp, bk, func() {
+		p.intent[entry{entryBackup, rel}] = true
+		p.intent[entry{entryLink, rel}] = true
+	})
+}
+
+// inTheWay plans for a foreign object of kind k (a link: to cur) at l, where the link
+// to t for artifact rel belongs; bk is what is at its backup name, and backedUp whether
+// a backup is recorded. claim records the link and its backup as the tool's before
+// either is made. Used for the headers tree and the shared paths alike.
+func (s *planner) inTheWay(l, t, rel string, k kind, cur string, backedUp bool, bk kind, claim func()) error {
+	p := s.p
 	what := k.String()
 	if k == foreignLink {
 		what = fmt.Sprintf("a symbolic link not made by linux-librust (-> %s)", cur)
@@ -448,8 +464,7 @@ func (s *planner) linkOne(rel string) error {
 			return err
 		}
 		if same {
-			p.intent[entry{entryBackup, rel}] = true
-			p.intent[entry{entryLink, rel}] = true
+			claim()
 			p.add(Action{Op: OpLink, Path: l, Target: t, Replace: true, rel: rel})
 			return nil
 		}
@@ -462,14 +477,11 @@ func (s *planner) linkOne(rel string) error {
 		p.problem(ProblemConflict, l, "conflict: %s is %s; %s not linked%s", l, what, rel, hint)
 		return nil
 	}
-	if bk, _, err := s.e.lstat(l+BackupSuffix, ""); err != nil {
-		return err
-	} else if bk != absent {
+	if bk != absent {
 		p.problem(ProblemBackupExists, l+BackupSuffix, "conflict: %s is %s; --force cannot move it aside: %s exists", l, what, l+BackupSuffix)
 		return nil
 	}
-	p.intent[entry{entryBackup, rel}] = true
-	p.intent[entry{entryLink, rel}] = true
+	claim()
 	p.add(Action{Op: OpBackup, Path: l, dir: k == directory, rel: rel})
 	// A file or link is copied, so the link replaces it in one rename; a directory is
 	// moved, and the path is missing until the link is in place.

@@ -534,7 +534,7 @@ func isMember(ms []member, abi string) bool {
 
 // linkShared plans the link at sp into the first member; the members agree.
 func (s *planner) linkShared(sp, key string, ms []member, mine *member, k kind, cur, owner string, bk kind, backedUp, tempForeign bool) error {
-	p, e := s.p, s.e
+	p := s.p
 	want := ms[0]
 	t := sharedTarget(sp, want.abi, want.rel)
 	w, err := s.rec(want.abi)
@@ -570,37 +570,7 @@ func (s *planner) linkShared(sp, key string, ms []member, mine *member, k kind, 
 		p.problem(ProblemConflict, sp+TempSuffix, "%s is not made by linux-librust; %s not linked; move it away", sp+TempSuffix, mine.rel)
 		return nil
 	}
-	what := k.String()
-	if k == foreignLink {
-		what = fmt.Sprintf("a symbolic link not made by linux-librust (-> %s)", cur)
-	}
-	if backedUp && k != directory {
-		same, err := s.same(sp, sp+BackupSuffix)
-		if err != nil {
-			return err
-		}
-		if same {
-			claim(true)
-			p.add(Action{Op: OpLink, Path: sp, Target: t, Replace: true, rel: want.rel})
-			return nil
-		}
-	}
-	if !e.Force || k == special {
-		hint := "; use --force to move it aside"
-		if k == special {
-			hint = "; move it away"
-		}
-		p.problem(ProblemConflict, sp, "conflict: %s is %s; %s not linked%s", sp, what, mine.rel, hint)
-		return nil
-	}
-	if bk != absent {
-		p.problem(ProblemBackupExists, sp+BackupSuffix, "conflict: %s is %s; --force cannot move it aside: %s exists", sp, what, sp+BackupSuffix)
-		return nil
-	}
-	claim(true)
-	p.add(Action{Op: OpBackup, Path: sp, dir: k == directory, rel: want.rel})
-	p.add(Action{Op: OpLink, Path: sp, Target: t, Replace: k != directory, rel: want.rel})
-	return nil
+	return s.inTheWay(sp, t, mine.rel, k, cur, backedUp, bk, func() { claim(true) })
 }
 
 // unlinkShared plans the removal of the tool's link at sp (restoring a backup), and of
