@@ -27,18 +27,7 @@ func TestHookLifecycle(t *testing.T) {
 	headers := filepath.Join(root, "usr/src/linux-headers-"+abi)
 	artifacts := filepath.Join(root, "usr/lib/linux-librust-"+abi)
 	shipped := treedump.Dump(t, headers)
-	rel := "../../../lib/linux-librust-" + abi + "/"
-	linked := map[string]string{
-		"/rust":                 treedump.Dir(0o755),
-		"/rust/libcore.rmeta":   treedump.Symlink(rel + "rust/libcore.rmeta"),
-		"/rust/libkernel.rmeta": treedump.Symlink(rel + "rust/libkernel.rmeta"),
-		"/rust/libmacros.so":    treedump.Symlink(rel + "rust/libmacros.so"),
-		"/scripts":              treedump.Dir(0o755),
-		"/scripts/target.json":  treedump.Symlink(rel + "scripts/target.json"),
-	}
-	for k, v := range shipped {
-		linked[k] = v
-	}
+	linked := linkedHeaders(shipped)
 
 	// Headers first: the artifacts are not there yet, which is success.
 	r := hookRun(t, root, "configure", "header_postinst.d", abi)
