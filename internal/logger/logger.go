@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -191,13 +190,3 @@ func (l *Logger) append(e Event) {
 }
 
 func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }
-
-// Kinds lists the event kinds with a MESSAGE_ID, sorted (for documentation).
-func Kinds() []string {
-	k := make([]string, 0, len(MessageIDs))
-	for n := range MessageIDs {
-		k = append(k, n)
-	}
-	sort.Strings(k)
-	return k
-}
