@@ -1,4 +1,6 @@
-// Package layout names the paths linux-librust manages and validates kernel ABI names.
+// Package layout names the paths linux-librust manages (and the names it gives to
+// objects next to them), validates kernel ABI names, and finds the ABIs whose trees
+// exist.
 //
 // Every path is a package variable so that a packager can override it at link time:
 //
@@ -6,9 +8,13 @@
 package layout
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"path"
 	"strings"
+
+	"github.com/spf13/afero"
 )
 
 // Path patterns; %s is the kernel ABI (e.g. 7.2.13+deb14-amd64). All are absolute
@@ -28,6 +34,13 @@ var (
 const (
 	ManifestName = "linux-librust.manifest"
 	SumsName     = "SHA256SUMS"
+)
+
+// Suffixes of the names the tool gives to objects next to a path it manages.
+const (
+	TempSuffix       = ".linux-librust-tmp"        // a link being created
+	BackupSuffix     = ".linux-librust-backup"     // a foreign object moved aside by --force
+	BackupTempSuffix = ".linux-librust-backup-tmp" // a backup copy being written
 )
 
 // MaxABILen bounds an ABI name (a path component must stay well below NAME_MAX).
@@ -74,4 +87,61 @@ func ABIFromPath(pattern, p string) string {
 		return ""
 	}
 	return abi
+}
+
+// LinkTarget returns the relative target of a link at the absolute clean path link to
+// the absolute clean path to.
+func LinkTarget(link, to string) string {
+	from := path.Dir(link)
+	fc := strings.Split(strings.TrimPrefix(from, "/"), "/")
+	tc := strings.Split(strings.TrimPrefix(to, "/"), "/")
+	if from == "/" {
+		fc = nil
+	}
+	n := 0
+	for n < len(fc) && n < len(tc)-1 && fc[n] == tc[n] {
+		n++
+	}
+	parts := make([]string, 0, len(fc)-n+len(tc)-n)
+	for range fc[n:] {
+		parts = append(parts, "..")
+	}
+	parts = append(parts, tc[n:]...)
+	return strings.Join(parts, "/")
+}
+
+// Scan lists the directory holding the %s component of pattern and returns, in the
+// order listed, the ABIs of the entries that match it.
+func Scan(fsys afero.Fs, pattern string) ([]string, error) {
+	i := strings.Index(pattern, "%s")
+	if i < 0 {
+		return nil, nil
+	}
+	dir := path.Dir(pattern[:i] + "x")
+	rest := pattern[len(dir)+1:] // component with %s, and what follows
+	f, err := fsys.Open(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", dir, err)
+	}
+	names, err := f.Readdirnames(-1)
+	f.Close()
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", dir, err)
+	}
+	comp, _, _ := strings.Cut(rest, "/")
+	pre, suf, _ := strings.Cut(comp, "%s")
+	var abis []string
+	for _, n := range names {
+		if !strings.HasPrefix(n, pre) || !strings.HasSuffix(n, suf) || len(n) <= len(pre)+len(suf) {
+			continue
+		}
+		abi := n[len(pre) : len(n)-len(suf)]
+		if ABIFromPath(pattern, fmt.Sprintf(pattern, abi)) == abi {
+			abis = append(abis, abi)
+		}
+	}
+	return abis, nil
 }

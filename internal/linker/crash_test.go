@@ -25,7 +25,7 @@ func crashFixture(t *testing.T) *fixture {
 
 // isTemp reports whether p is a temporary name the tool may leave when interrupted.
 func isTemp(p string) bool {
-	return strings.HasSuffix(p, TempSuffix) || strings.HasSuffix(p, BackupTempSuffix) ||
+	return strings.HasSuffix(p, layout.TempSuffix) || strings.HasSuffix(p, layout.BackupTempSuffix) ||
 		strings.HasPrefix(p, layout.StateDir+"/.") && strings.HasSuffix(p, ".tmp")
 }
 

@@ -88,13 +88,13 @@ func (e *Engine) observe(abi string, r record) (record, error) {
 			t := target(abi, en.path)
 			var k, kt kind
 			if k, _, err = e.lstat(l, t); err == nil {
-				kt, _, err = e.lstat(l+TempSuffix, t)
+				kt, _, err = e.lstat(l+layout.TempSuffix, t)
 			}
 			keep = k == ours || kt == ours
 		case entryBackup:
 			var k, kt kind
-			if k, _, err = e.lstat(l+BackupSuffix, ""); err == nil {
-				kt, _, err = e.lstat(l+BackupTempSuffix, "")
+			if k, _, err = e.lstat(l+layout.BackupSuffix, ""); err == nil {
+				kt, _, err = e.lstat(l+layout.BackupTempSuffix, "")
 			}
 			keep = k != absent || kt != absent
 		case entryShared:
@@ -104,8 +104,8 @@ func (e *Engine) observe(abi string, r record) (record, error) {
 			// link (the backup is still to be restored).
 			sp := "/" + en.path
 			var k, kt kind
-			if k, _, err = e.lstat(sp+BackupSuffix, ""); err == nil {
-				kt, _, err = e.lstat(sp+BackupTempSuffix, "")
+			if k, _, err = e.lstat(sp+layout.BackupSuffix, ""); err == nil {
+				kt, _, err = e.lstat(sp+layout.BackupTempSuffix, "")
 			}
 			if err == nil && (k != absent || kt != absent) {
 				var mine, any bool
@@ -155,11 +155,11 @@ func (e *Engine) do(p *plan, a Action) error {
 		if err := e.backup(a); err != nil {
 			return err
 		}
-		e.event(logger.Warn, "backup", p.abi, a.Path, true, "moved %s aside to %s (--force); unlink puts it back", a.Path, a.Path+BackupSuffix)
+		e.event(logger.Warn, "backup", p.abi, a.Path, true, "moved %s aside to %s (--force); unlink puts it back", a.Path, a.Path+layout.BackupSuffix)
 	case OpLink:
 		// Create under a temporary name, then rename: the path goes from absent (or the
 		// backed-up object) to the finished link in one step.
-		tmp := a.Path + TempSuffix
+		tmp := a.Path + layout.TempSuffix
 		if err := e.FS.SymlinkIfPossible(a.Target, tmp); err != nil {
 			return err
 		}
@@ -192,9 +192,9 @@ func (e *Engine) do(p *plan, a Action) error {
 	case OpRestore:
 		var err error
 		if a.Replace {
-			err = e.FS.Rename(a.Path+BackupSuffix, a.Path) // replaces the tool's link at once
+			err = e.FS.Rename(a.Path+layout.BackupSuffix, a.Path) // replaces the tool's link at once
 		} else {
-			err = renameNoReplace(e.FS, a.Path+BackupSuffix, a.Path)
+			err = renameNoReplace(e.FS, a.Path+layout.BackupSuffix, a.Path)
 		}
 		if err != nil {
 			return err
@@ -220,7 +220,7 @@ func (e *Engine) do(p *plan, a Action) error {
 // temporary name, then renamed), so that the link can replace the original in one rename;
 // a directory is renamed.
 func (e *Engine) backup(a Action) error {
-	bak := a.Path + BackupSuffix
+	bak := a.Path + layout.BackupSuffix
 	if a.dir {
 		return renameNoReplace(e.FS, a.Path, bak)
 	}
@@ -235,7 +235,7 @@ func (e *Engine) backup(a Action) error {
 		}
 		return e.FS.SymlinkIfPossible(t, bak) // symlink(2) creates atomically
 	}
-	tmp := a.Path + BackupTempSuffix
+	tmp := a.Path + layout.BackupTempSuffix
 	if err := e.copyFile(a.Path, tmp, fi); err != nil {
 		return err
 	}

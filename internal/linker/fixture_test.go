@@ -137,7 +137,7 @@ func linked(tree map[string]string, abi string, paths, dirs, backups []string) m
 		r[entry{entryLink, p}] = true
 	}
 	for _, b := range backups {
-		out[h+"/"+b+BackupSuffix] = tree[h+"/"+b]
+		out[h+"/"+b+layout.BackupSuffix] = tree[h+"/"+b]
 		r[entry{entryBackup, b}] = true
 	}
 	addStateDir(out)

@@ -57,7 +57,7 @@
 // shared-conflict for each of them. unlink re-points the link to another agreeing ABI
 // or removes it; repair also removes it, with the directories dpkg left only because of
 // it, once the kbuild package is gone. The artifact counts as linked for every ABI that
-// agrees. See shared.go.
+// agrees. Package kbuild knows the shared paths and their members; see shared.go.
 //
 // # JSON
 //
@@ -71,20 +71,12 @@ import (
 	"io/fs"
 	"path"
 	"sort"
-	"strings"
 	"time"
 
+	"github.com/linux-librust/linux-librust/internal/kbuild"
 	"github.com/linux-librust/linux-librust/internal/layout"
 	"github.com/linux-librust/linux-librust/internal/logger"
-	"github.com/linux-librust/linux-librust/internal/manifest"
 	"github.com/linux-librust/linux-librust/internal/rootfs"
-)
-
-// Suffixes of the names the tool gives to objects next to <headers>/P.
-const (
-	TempSuffix       = ".linux-librust-tmp"        // a link being created
-	BackupSuffix     = ".linux-librust-backup"     // a foreign object moved aside by --force
-	BackupTempSuffix = ".linux-librust-backup-tmp" // a backup copy being written
 )
 
 // DefaultLockWait bounds the wait for another instance.
@@ -103,9 +95,6 @@ type Engine struct {
 	// Force they are reported as warnings instead. Status never runs it.
 	Check func(abi string) []Problem
 
-	// memo, set only while StatusAll runs (nothing changes meanwhile), keeps what
-	// every ABI's plan would otherwise look up again.
-	memo     *memo
 	LockWait time.Duration // 0: DefaultLockWait
 }
 
@@ -157,9 +146,9 @@ func (a Action) String() string {
 	case OpLink:
 		return fmt.Sprintf("link %s -> %s", a.Path, a.Target)
 	case OpBackup:
-		return fmt.Sprintf("move %s aside to %s", a.Path, a.Path+BackupSuffix)
+		return fmt.Sprintf("move %s aside to %s", a.Path, a.Path+layout.BackupSuffix)
 	case OpRestore:
-		return fmt.Sprintf("restore %s from %s", a.Path, a.Path+BackupSuffix)
+		return fmt.Sprintf("restore %s from %s", a.Path, a.Path+layout.BackupSuffix)
 	case OpClean:
 		return fmt.Sprintf("remove leftover %s", a.Path)
 	case OpChmod:
@@ -272,7 +261,7 @@ func (e *Engine) repair(list func() ([]string, error)) ([]*Report, error) {
 
 // run plans and, unless DryRun, executes one command for abi. The lock is held.
 func (e *Engine) run(abi string, md mode) (*Report, error) {
-	p, err := e.plan(abi, md)
+	p, err := e.plan(kbuild.NewView(e.FS), abi, md)
 	if err != nil {
 		return nil, err
 	}
@@ -369,12 +358,9 @@ func (e *Engine) withhold(p *plan) (int, error) {
 // ABIs returns every ABI found under the root, sorted: headers trees, artifacts trees
 // and state records.
 func (e *Engine) ABIs() ([]string, error) {
-	if e.memo != nil && e.memo.abis != nil {
-		return e.memo.abis, nil
-	}
 	set := map[string]bool{}
 	for _, pattern := range []string{layout.HeadersPattern, layout.ArtifactsPattern, path.Join(layout.StateDir, "%s")} {
-		abis, err := e.scan(pattern)
+		abis, err := layout.Scan(e.FS, pattern)
 		if err != nil {
 			return nil, err
 		}
@@ -388,83 +374,10 @@ func (e *Engine) ABIs() ([]string, error) {
 		abis = append(abis, a)
 	}
 	sort.Strings(abis)
-	if e.memo != nil {
-		e.memo.abis = abis
-	}
-	return abis, nil
-}
-
-// scan lists the directory holding the %s component of pattern and returns the ABIs of
-// the entries that match.
-func (e *Engine) scan(pattern string) ([]string, error) {
-	i := strings.Index(pattern, "%s")
-	if i < 0 {
-		return nil, nil
-	}
-	dir := path.Dir(pattern[:i] + "x")
-	rest := pattern[len(dir)+1:] // component with %s, and what follows
-	f, err := e.FS.Open(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("list %s: %w", dir, err)
-	}
-	names, err := f.Readdirnames(-1)
-	f.Close()
-	if err != nil {
-		return nil, fmt.Errorf("list %s: %w", dir, err)
-	}
-	comp, _, _ := strings.Cut(rest, "/")
-	pre, suf, _ := strings.Cut(comp, "%s")
-	var abis []string
-	for _, n := range names {
-		if !strings.HasPrefix(n, pre) || !strings.HasSuffix(n, suf) || len(n) <= len(pre)+len(suf) {
-			continue
-		}
-		abi := n[len(pre) : len(n)-len(suf)]
-		if layout.ABIFromPath(pattern, fmt.Sprintf(pattern, abi)) == abi {
-			abis = append(abis, abi)
-		}
-	}
 	return abis, nil
 }
 
 // target is the link target for artifact p: relative, from the link's directory.
 func target(abi, p string) string {
-	from := path.Dir(path.Join(layout.Headers(abi), p))
-	to := path.Join(layout.Artifacts(abi), p)
-	return relPath(from, to)
-}
-
-// relPath returns to relative to the directory from; both absolute and clean.
-func relPath(from, to string) string {
-	fs := strings.Split(strings.TrimPrefix(from, "/"), "/")
-	ts := strings.Split(strings.TrimPrefix(to, "/"), "/")
-	if from == "/" {
-		fs = nil
-	}
-	n := 0
-	for n < len(fs) && n < len(ts)-1 && fs[n] == ts[n] {
-		n++
-	}
-	parts := make([]string, 0, len(fs)-n+len(ts)-n)
-	for range fs[n:] {
-		parts = append(parts, "..")
-	}
-	parts = append(parts, ts[n:]...)
-	return strings.Join(parts, "/")
-}
-
-// readManifest reads the manifest of abi's artifacts tree and checks its ABI.
-func (e *Engine) readManifest(abi string) (*manifest.Manifest, error) {
-	m, err := manifest.Read(e.FS, layout.Artifacts(abi))
-	if err != nil {
-		return nil, err
-	}
-	if m.ABI != abi {
-		return nil, fmt.Errorf("manifest %s is for ABI %s, not %s; reinstall linux-librust-%s",
-			path.Join(layout.Artifacts(abi), layout.ManifestName), m.ABI, abi, abi)
-	}
-	return m, nil
+	return layout.LinkTarget(path.Join(layout.Headers(abi), p), path.Join(layout.Artifacts(abi), p))
 }

@@ -21,9 +21,6 @@ func TestTarget(t *testing.T) {
 	assert.Equal(t, "../../../lib/linux-librust-"+abi+"/rust/libcore.rmeta", target(abi, "rust/libcore.rmeta"))
 	assert.Equal(t, "../../lib/linux-librust-"+abi+"/x", target(abi, "x"))
 	assert.Equal(t, "../../../../../lib/linux-librust-"+abi+"/rust/kernel/sub/deep.rmeta", target(abi, "rust/kernel/sub/deep.rmeta"))
-	assert.Equal(t, "b/c", relPath("/a", "/a/b/c"))
-	assert.Equal(t, "../x", relPath("/a/b", "/a/x"))
-	assert.Equal(t, "a/b", relPath("/", "/a/b"))
 }
 
 // TestLinkUnlink: per-file links through real directories, a second link writes
@@ -113,8 +110,8 @@ func TestForeignObjects(t *testing.T) {
 			"conflict: " + l + " is a symbolic link not made by linux-librust (-> /usr/lib/other/libcore.rmeta); rust/libcore.rmeta not linked; use --force to move it aside", ProblemConflict},
 		{"absolute link to the artifact is not the tool's", func(f *fixture) { f.symlink(layout.Artifacts(abi)+"/rust/libcore.rmeta", l) },
 			"conflict: " + l + " is a symbolic link not made by linux-librust (-> " + layout.Artifacts(abi) + "/rust/libcore.rmeta); rust/libcore.rmeta not linked; use --force to move it aside", ProblemConflict},
-		{"foreign temp link", func(f *fixture) { f.symlink("elsewhere", l+TempSuffix) },
-			l + TempSuffix + " is a symbolic link not made by linux-librust; rust/libcore.rmeta not linked; move it away", ProblemConflict},
+		{"foreign temp link", func(f *fixture) { f.symlink("elsewhere", l+layout.TempSuffix) },
+			l + layout.TempSuffix + " is a symbolic link not made by linux-librust; rust/libcore.rmeta not linked; move it away", ProblemConflict},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -140,12 +137,12 @@ func TestForeignObjects(t *testing.T) {
 			r, err = e.Link(abi)
 			require.NoError(t, err)
 			assert.Empty(t, r.Problems)
-			assert.Contains(t, f.takeLogs(), "W: moved "+l+" aside to "+l+BackupSuffix+" (--force); unlink puts it back")
+			assert.Contains(t, f.takeLogs(), "W: moved "+l+" aside to "+l+layout.BackupSuffix+" (--force); unlink puts it back")
 			// rust/ exists already (it holds the foreign object): not created, not recorded.
 			want := linked(before, abi, allPaths(), []string{"rust/kernel", "rust/kernel/sub"}, []string{"rust/libcore.rmeta"})
 			for k, v := range before {
 				if strings.HasPrefix(k, l+"/") { // a directory moved aside keeps its content
-					want[strings.Replace(k, l, l+BackupSuffix, 1)] = v
+					want[strings.Replace(k, l, l+layout.BackupSuffix, 1)] = v
 					delete(want, k)
 				}
 			}
@@ -171,13 +168,13 @@ func TestForceBackupExists(t *testing.T) {
 	f.artifacts(abi, artifactSet)
 	l := layout.Headers(abi) + "/scripts/target.json"
 	f.write(l, "foreign")
-	f.write(l+BackupSuffix, "someone's backup")
+	f.write(l+layout.BackupSuffix, "someone's backup")
 	before := f.dump()
 	e := f.engine()
 	e.Force = true
 	r, err := e.Link(abi)
 	require.NoError(t, err)
-	require.Equal(t, []string{"backup-exists " + l + BackupSuffix}, problemKinds(r))
+	require.Equal(t, []string{"backup-exists " + l + layout.BackupSuffix}, problemKinds(r))
 	requireTree(t, stateDir(before), f.dump(), "nothing is linked while a problem remains")
 	_, err = e.Unlink(abi)
 	require.NoError(t, err)
@@ -446,7 +443,7 @@ func TestStaleTemp(t *testing.T) {
 	before := f.dump()
 	h := layout.Headers(abi)
 	// Left by an interrupted run: the temporary link, in a directory the record knows.
-	f.symlink(target(abi, "scripts/target.json"), h+"/scripts/target.json"+TempSuffix)
+	f.symlink(target(abi, "scripts/target.json"), h+"/scripts/target.json"+layout.TempSuffix)
 	st, err := f.engine().Status(abi)
 	require.NoError(t, err)
 	assert.Equal(t, 1, st.Stale)

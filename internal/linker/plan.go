@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/linux-librust/linux-librust/internal/kbuild"
 	"github.com/linux-librust/linux-librust/internal/layout"
 	"github.com/linux-librust/linux-librust/internal/logger"
 	"github.com/linux-librust/linux-librust/internal/manifest"
@@ -113,7 +114,7 @@ type parents struct {
 }
 
 // plan computes the actions of md for abi from what is on disk.
-func (e *Engine) plan(abi string, md mode) (*plan, error) {
+func (e *Engine) plan(v *kbuild.View, abi string, md mode) (*plan, error) {
 	if err := layout.ValidateABI(abi); err != nil {
 		return nil, err
 	}
@@ -142,7 +143,7 @@ func (e *Engine) plan(abi string, md mode) (*plan, error) {
 	var m *manifest.Manifest
 	var manifestErr error
 	if p.artifactsPresent {
-		if m, manifestErr = e.readManifest(abi); manifestErr == nil {
+		if m, manifestErr = v.Manifest(abi); manifestErr == nil {
 			p.artifactCount = len(m.Artifacts)
 		}
 	}
@@ -170,7 +171,7 @@ func (e *Engine) plan(abi string, md mode) (*plan, error) {
 			if d == p.headers && md != modeLink {
 				// Nothing of the tool's can exist in it; the record is pruned. A shared
 				// link in a kbuild tree may still serve this ABI.
-				s := &planner{e: e, p: p, dirs: map[string]dirInfo{}, removed: map[string]bool{}, made: map[string]bool{}}
+				s := &planner{e: e, v: v, p: p, dirs: map[string]dirInfo{}, removed: map[string]bool{}, made: map[string]bool{}}
 				if err := s.planAllShared(md); err != nil {
 					return nil, err
 				}
@@ -224,7 +225,7 @@ func (e *Engine) plan(abi string, md mode) (*plan, error) {
 	}
 	sort.Strings(paths)
 
-	s := &planner{e: e, p: p, dirs: map[string]dirInfo{}, removed: map[string]bool{}, made: map[string]bool{}}
+	s := &planner{e: e, v: v, p: p, dirs: map[string]dirInfo{}, removed: map[string]bool{}, made: map[string]bool{}}
 	for _, rel := range paths {
 		if want[rel] {
 			if err := s.linkOne(rel); err != nil {
@@ -280,6 +281,7 @@ type dirInfo struct {
 // planner holds what planning has learnt about one headers tree.
 type planner struct {
 	e       *Engine
+	v       *kbuild.View
 	p       *plan
 	dirs    map[string]dirInfo // relative directory → what is there
 	made    map[string]bool    // relative directories the plan creates
@@ -303,7 +305,7 @@ func (s *planner) walk(rel string) (parents, error) {
 			}
 			info = dirInfo{k: k, target: t}
 			if k == foreignLink {
-				if info.kbuild, err = s.e.kbuildLink(s.abs(d)); err != nil {
+				if info.kbuild, err = s.v.Link(s.abs(d)); err != nil {
 					return ps, err
 				}
 			}
@@ -317,7 +319,7 @@ func (s *planner) walk(rel string) (parents, error) {
 			if info.kbuild != "" {
 				// Debian's scripts -> ../../lib/linux-kbuild-<ver>/scripts: the artifact
 				// has one place for every flavour (shared.go).
-				sp, err := s.e.below(info.kbuild, strings.Join(comps[i:], "/"))
+				sp, err := s.v.Below(info.kbuild, strings.Join(comps[i:], "/"))
 				if err != nil {
 					return ps, err
 				}
@@ -339,27 +341,6 @@ func (s *planner) walk(rel string) (parents, error) {
 	return ps, nil
 }
 
-// artifactOK checks that <artifacts>/rel is a regular file reached through real
-// directories, so the link resolves inside the artifacts tree.
-func (e *Engine) artifactOK(artifacts, rel string) (bool, error) {
-	a := artifacts
-	comps := strings.Split(rel, "/")
-	for i := range comps {
-		a = path.Join(a, comps[i])
-		fi, err := lstat(e.FS, a)
-		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errNotDir) {
-			return false, nil
-		}
-		if err != nil {
-			return false, fmt.Errorf("inspect %s: %w", a, err)
-		}
-		if i < len(comps)-1 && !fi.IsDir() || i == len(comps)-1 && !fi.Mode().IsRegular() {
-			return false, nil
-		}
-	}
-	return true, nil
-}
-
 // linkOne plans the link of artifact rel.
 func (s *planner) linkOne(rel string) error {
 	p, l, t := s.p, s.abs(rel), target(s.p.abi, rel)
@@ -371,7 +352,7 @@ func (s *planner) linkOne(rel string) error {
 		p.problem(ps.problem.Kind, ps.problem.Path, "%s", ps.problem.Message)
 		return nil
 	}
-	if ok, err := s.e.artifactOK(p.artifacts, rel); err != nil {
+	if ok, err := s.v.ArtifactOK(p.abi, rel); err != nil {
 		return err
 	} else if !ok {
 		p.problem(ProblemArtifact, path.Join(p.artifacts, rel), "%s is missing or not a regular file; %s not linked; reinstall linux-librust-%s",
@@ -397,7 +378,7 @@ func (s *planner) linkOne(rel string) error {
 		return nil
 	}
 
-	tk, _, err := s.e.lstat(l+TempSuffix, t)
+	tk, _, err := s.e.lstat(l+layout.TempSuffix, t)
 	if err != nil {
 		return err
 	}
@@ -405,9 +386,9 @@ func (s *planner) linkOne(rel string) error {
 	case absent:
 	case ours:
 		p.stale++
-		p.add(Action{Op: OpClean, Path: l + TempSuffix, rel: rel})
+		p.add(Action{Op: OpClean, Path: l + layout.TempSuffix, rel: rel})
 	default:
-		p.problem(ProblemConflict, l+TempSuffix, "%s is %s not made by linux-librust; %s not linked; move it away", l+TempSuffix, tk, rel)
+		p.problem(ProblemConflict, l+layout.TempSuffix, "%s is %s not made by linux-librust; %s not linked; move it away", l+layout.TempSuffix, tk, rel)
 		return nil
 	}
 	backedUp, err := s.backupState(rel)
@@ -436,7 +417,7 @@ func (s *planner) linkOne(rel string) error {
 		return nil
 	}
 
-	bk, _, err := s.e.lstat(l+BackupSuffix, "")
+	bk, _, err := s.e.lstat(l+layout.BackupSuffix, "")
 	if err != nil {
 		return err
 	}
@@ -459,7 +440,7 @@ func (s *planner) inTheWay(l, t, rel string, k kind, cur string, backedUp bool, 
 	// A backup recorded and identical to the object in place: the copy finished before
 	// an interruption; replace the object now.
 	if backedUp && k != directory {
-		same, err := s.same(l, l+BackupSuffix)
+		same, err := s.same(l, l+layout.BackupSuffix)
 		if err != nil {
 			return err
 		}
@@ -478,7 +459,7 @@ func (s *planner) inTheWay(l, t, rel string, k kind, cur string, backedUp bool, 
 		return nil
 	}
 	if bk != absent {
-		p.problem(ProblemBackupExists, l+BackupSuffix, "conflict: %s is %s; --force cannot move it aside: %s exists", l, what, l+BackupSuffix)
+		p.problem(ProblemBackupExists, l+layout.BackupSuffix, "conflict: %s is %s; --force cannot move it aside: %s exists", l, what, l+layout.BackupSuffix)
 		return nil
 	}
 	claim()
@@ -496,13 +477,13 @@ func (s *planner) backupState(rel string) (bool, error) {
 		return false, nil
 	}
 	l := s.abs(rel)
-	if k, _, err := s.e.lstat(l+BackupTempSuffix, ""); err != nil {
+	if k, _, err := s.e.lstat(l+layout.BackupTempSuffix, ""); err != nil {
 		return false, err
 	} else if k != absent {
-		s.p.add(Action{Op: OpClean, Path: l + BackupTempSuffix, rel: rel})
-		s.removed[l+BackupTempSuffix] = true
+		s.p.add(Action{Op: OpClean, Path: l + layout.BackupTempSuffix, rel: rel})
+		s.removed[l+layout.BackupTempSuffix] = true
 	}
-	k, _, err := s.e.lstat(l+BackupSuffix, "")
+	k, _, err := s.e.lstat(l+layout.BackupSuffix, "")
 	if err != nil {
 		return false, err
 	}
@@ -572,12 +553,12 @@ func (s *planner) unlinkOne(rel string) error {
 	if ps.problem != nil || len(ps.missing) > 0 {
 		return nil // the tool never writes through a link; nothing can be below a missing directory
 	}
-	if k, _, err := s.e.lstat(l+TempSuffix, t); err != nil {
+	if k, _, err := s.e.lstat(l+layout.TempSuffix, t); err != nil {
 		return err
 	} else if k == ours {
 		p.stale++
-		s.removed[l+TempSuffix] = true
-		p.add(Action{Op: OpClean, Path: l + TempSuffix, rel: rel})
+		s.removed[l+layout.TempSuffix] = true
+		p.add(Action{Op: OpClean, Path: l + layout.TempSuffix, rel: rel})
 	}
 	backedUp, err := s.backupState(rel)
 	if err != nil {
@@ -597,7 +578,7 @@ func (s *planner) unlinkOne(rel string) error {
 		}
 		return nil
 	}
-	bk, _, err := s.e.lstat(l+BackupSuffix, "")
+	bk, _, err := s.e.lstat(l+layout.BackupSuffix, "")
 	if err != nil {
 		return err
 	}
@@ -607,22 +588,22 @@ func (s *planner) unlinkOne(rel string) error {
 			// rename(2) cannot put a directory over a link: remove the link first.
 			p.add(Action{Op: OpUnlink, Path: l, rel: rel})
 		}
-		s.removed[l+BackupSuffix] = true
+		s.removed[l+layout.BackupSuffix] = true
 		p.add(Action{Op: OpRestore, Path: l, Replace: k == ours && bk != directory, dir: bk == directory, rel: rel})
 		return nil
 	}
 	// The object in place is foreign. Identical to the backup: the backup was copied
 	// but the link never replaced it, so the copy is redundant.
-	if same, err := s.same(l, l+BackupSuffix); err != nil {
+	if same, err := s.same(l, l+layout.BackupSuffix); err != nil {
 		return err
 	} else if same {
-		s.removed[l+BackupSuffix] = true
-		p.add(Action{Op: OpClean, Path: l + BackupSuffix, rel: rel})
+		s.removed[l+layout.BackupSuffix] = true
+		p.add(Action{Op: OpClean, Path: l + layout.BackupSuffix, rel: rel})
 		return nil
 	}
 	p.intent[entry{entryBackup, rel}] = true
 	p.problem(ProblemRestoreBlocked, l, "cannot restore %s from %s: %s is now %s not made by linux-librust; move one of them away and rerun",
-		l, l+BackupSuffix, l, k)
+		l, l+layout.BackupSuffix, l, k)
 	return nil
 }
 

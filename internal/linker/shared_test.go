@@ -96,7 +96,7 @@ func debianLinked(tree map[string]string, abis []string, into string, backup boo
 	r[entry{entryShared, spKey}] = true
 	if backup {
 		r[entry{entrySharedBackup, spKey}] = true
-		out[sp+BackupSuffix] = tree[sp]
+		out[sp+layout.BackupSuffix] = tree[sp]
 	}
 	addStateDir(out)
 	out[recordPath(into)] = treedump.File(0o644, string(r.marshal()))
@@ -404,31 +404,6 @@ func TestSharedOtherLink(t *testing.T) {
 	_, err := e.Unlink(abi)
 	require.NoError(t, err)
 	requireTree(t, stateDir(before), f.dump())
-}
-
-func TestSharedOwner(t *testing.T) {
-	for _, tt := range []struct {
-		target, abi, rel string
-	}{
-		{"../../linux-librust-" + amd64 + "/scripts/target.json", amd64, "scripts/target.json"},
-		{"../../linux-librust-" + amd64 + "/target.json", amd64, "target.json"},
-		{"../../linux-librust-" + amd64 + "/scripts/other.json", "", ""},     // another name
-		{"/usr/lib/linux-librust-" + amd64 + "/scripts/target.json", "", ""}, // absolute
-		{"../../linux-librust-" + amd64 + "/./scripts/target.json", "", ""},  // not exact
-		{"../../linux-librust-bad name/scripts/target.json", "", ""},
-		{"../../linux-librust-/scripts/target.json", "", ""},
-		{"../../../lib/linux-librust-" + amd64 + "/scripts/target.json", "", ""},
-		{"", "", ""},
-	} {
-		a, rel, ok := SharedOwner(sp, tt.target)
-		assert.Equal(t, tt.abi != "", ok, tt.target)
-		assert.Equal(t, tt.abi, a, tt.target)
-		assert.Equal(t, tt.rel, rel, tt.target)
-	}
-	assert.Equal(t, kb, KbuildDir(sp))
-	assert.Equal(t, kb, KbuildDir(kb))
-	assert.Equal(t, "", KbuildDir("/usr/lib/linux-kbuild-"))
-	assert.Equal(t, "", KbuildDir("/usr/lib/other/scripts"))
 }
 
 // sharedCrashFixture: both flavours, a foreign file at the shared path that --force

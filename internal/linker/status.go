@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+
+	"github.com/linux-librust/linux-librust/internal/kbuild"
 )
 
 // State summarises the links of one ABI; see the package comment for precedence.
@@ -31,21 +33,13 @@ type Status struct {
 	Problems  []Problem `json:"problems"`       // never null
 }
 
-// memo remembers, for one read-only pass over many ABIs, the ABIs found and the shared
-// path each ABI's headers reach for a path below a kbuild tree, so that a pass costs
-// lookups in proportion to the number of ABIs, not its square.
-type memo struct {
-	abis   []string
-	shared map[[2]string]string // {abi, rest} → shared path ("" for none)
-}
-
-// StatusAll reports on each of abis without changing anything.
+// StatusAll reports on each of abis without changing anything. The ABIs are read in
+// one pass over one kbuild.View, so that each manifest and directory is read once.
 func (e *Engine) StatusAll(abis []string) ([]Status, error) {
-	e.memo = &memo{shared: map[[2]string]string{}}
-	defer func() { e.memo = nil }()
+	v := kbuild.NewView(e.FS)
 	sts := make([]Status, 0, len(abis))
 	for _, abi := range abis {
-		st, err := e.Status(abi)
+		st, err := e.status(v, abi)
 		if err != nil {
 			return nil, err
 		}
@@ -56,7 +50,11 @@ func (e *Engine) StatusAll(abis []string) ([]Status, error) {
 
 // Status reports on abi without changing anything.
 func (e *Engine) Status(abi string) (Status, error) {
-	p, err := e.plan(abi, modeRepair)
+	return e.status(kbuild.NewView(e.FS), abi)
+}
+
+func (e *Engine) status(v *kbuild.View, abi string) (Status, error) {
+	p, err := e.plan(v, abi, modeRepair)
 	if err != nil {
 		return Status{}, err
 	}

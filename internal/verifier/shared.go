@@ -8,39 +8,25 @@ import (
 
 	"github.com/spf13/afero"
 
+	"github.com/linux-librust/linux-librust/internal/kbuild"
 	"github.com/linux-librust/linux-librust/internal/layout"
-	"github.com/linux-librust/linux-librust/internal/linker"
 	"github.com/linux-librust/linux-librust/internal/rootfs"
 )
 
 // Artifacts below Debian's scripts -> ../../lib/linux-kbuild-<ver>/scripts have one
-// place for every flavour of a version (see the linker's shared.go): the link there
-// points into one flavour's artifacts tree, so from another flavour's headers the
-// artifact opens another, identical file.
-
-type linkFS interface {
-	afero.Lstater
-	afero.LinkReader
-}
+// place for every flavour of a version (package kbuild): the link there points into
+// one flavour's artifacts tree, so from another flavour's headers the artifact opens
+// another, identical file.
 
 // sharedSame reports whether h reaches, through the tool's link at a shared path in a
 // linux-kbuild tree, a file like a: of the same size, and in full mode with the same
 // SHA-256.
 func sharedSame(fsys afero.Fs, h, a string, hi, ai os.FileInfo, full bool) bool {
-	lfs, ok := fsys.(linkFS)
+	rfs, ok := fsys.(rootfs.FS)
 	if !ok {
 		return false
 	}
-	dir, err := linker.Resolve(lfs, path.Dir(h))
-	if err != nil || linker.KbuildDir(dir) == "" {
-		return false
-	}
-	sp := path.Join(dir, path.Base(h))
-	t, ok := readlink(fsys, sp)
-	if !ok {
-		return false
-	}
-	if _, _, ok := linker.SharedOwner(sp, t); !ok || !hi.Mode().IsRegular() || hi.Size() != ai.Size() {
+	if _, ok := kbuild.NewView(rfs).Served(h); !ok || !hi.Mode().IsRegular() || hi.Size() != ai.Size() {
 		return false
 	}
 	if !full {
@@ -63,13 +49,13 @@ func (r *run) checkShared() {
 	if !ok || layout.ValidateABI(abi) != nil || layout.Headers(abi) != r.opts.Headers {
 		return
 	}
-	e := &linker.Engine{FS: fsys}
+	v := kbuild.NewView(fsys)
 	for _, a := range r.manifest.Artifacts {
-		sp, ms, err := e.Shared(abi, a.Path)
+		sp, ms, err := v.Shared(abi, a.Path)
 		if err != nil || sp == "" {
 			continue
 		}
-		var mine *linker.SharedMember
+		var mine *kbuild.Member
 		differ := false
 		for i := range ms {
 			if ms[i].ABI == abi {
@@ -89,11 +75,11 @@ func (r *run) checkShared() {
 		}
 		r.add("shared-conflict", Error, sp, "remove "+strings.Join(others, " and ")+" or "+"linux-librust-"+abi+": keep the Rust artifacts of flavours that agree",
 			"the flavours %s of %s need different %s (%s); only flavours that agree can be installed with Rust artifacts at once",
-			strings.Join(names(ms), " and "), path.Base(linker.KbuildDir(sp)), a.Path, strings.Join(parts, "; "))
+			strings.Join(names(ms), " and "), path.Base(kbuild.Dir(sp)), a.Path, strings.Join(parts, "; "))
 	}
 }
 
-func names(ms []linker.SharedMember) []string {
+func names(ms []kbuild.Member) []string {
 	out := make([]string, len(ms))
 	for i, m := range ms {
 		out[i] = m.ABI

@@ -1,0 +1,446 @@
+// Package kbuild knows which kernels share a linux-kbuild tree, read-only.
+//
+// Debian's headers tree has scripts -> ../../lib/linux-kbuild-<ver>/scripts, a tree
+// that every flavour of the version shares (layout.KbuildPattern, one package,
+// Multi-Arch: foreign). An artifact below such a link, scripts/target.json, has one
+// place for all flavours, the shared path (/usr/lib/linux-kbuild-<ver>/scripts/target.json).
+// Its members are the ABIs whose headers are installed and reach the shared path, and
+// whose manifest lists an artifact there that is a regular file.
+//
+// The tool's link at a shared path is a relative link into one member's artifacts tree
+// (Target); its target alone says which ABI it serves (Owner). The package answers
+// where an artifact's shared path is, who the members are, who the link serves and
+// whether the kbuild package is gone; it changes nothing. The linker decides from
+// these answers, the verifier reports from them.
+package kbuild
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"sort"
+	"strings"
+	"syscall"
+
+	"github.com/linux-librust/linux-librust/internal/layout"
+	"github.com/linux-librust/linux-librust/internal/manifest"
+	"github.com/linux-librust/linux-librust/internal/rootfs"
+)
+
+// Dir returns the linux-kbuild tree (layout.KbuildPattern) that holds the clean
+// absolute path p, or "" when there is none.
+func Dir(p string) string {
+	for i := 1; i <= len(p); i++ {
+		if i == len(p) || p[i] == '/' {
+			if layout.ABIFromPath(layout.KbuildPattern, p[:i]) != "" {
+				return p[:i]
+			}
+		}
+	}
+	return ""
+}
+
+// Target is the target of the tool's link at the shared path sp into artifact rel of
+// abi.
+func Target(sp, abi, rel string) string {
+	return layout.LinkTarget(sp, path.Join(layout.Artifacts(abi), rel))
+}
+
+// Owner returns the ABI and the artifact path that a link at sp with target t serves,
+// when the link is the tool's: t is exactly Target(sp, abi, rel) for a valid ABI and an
+// artifact path ending in the link's own name.
+func Owner(sp, t string) (abi, rel string, ok bool) {
+	if t == "" || path.IsAbs(t) {
+		return "", "", false
+	}
+	to := path.Join(path.Dir(sp), t)
+	for i := 1; i < len(to); i++ {
+		if to[i] != '/' {
+			continue
+		}
+		a := layout.ABIFromPath(layout.ArtifactsPattern, to[:i])
+		if a == "" {
+			continue
+		}
+		r := to[i+1:]
+		if manifest.CheckPath(r) == nil && path.Base(r) == path.Base(sp) && Target(sp, a, r) == t {
+			return a, r, true
+		}
+	}
+	return "", "", false
+}
+
+// Member is an ABI that may serve a shared path.
+type Member struct {
+	ABI    string
+	Path   string // the artifact path in its manifest
+	SHA256 string // from its manifest
+}
+
+// View answers questions about the kernels under the root of a file system. It
+// remembers what it has read, so that one pass over many kernels reads each manifest
+// and each directory once: keep a View only while nothing changes on disk.
+type View struct {
+	fs        rootfs.FS
+	abis      []string
+	listed    bool
+	kinds     map[string]fs.FileMode // lstat type of an absolute path; fs.ModeIrregular: absent
+	links     map[string]string      // a link → the kbuild directory it resolves to, or ""
+	manifests map[string]manifestRead
+	members   map[string][]Member // shared path → its members
+}
+
+type manifestRead struct {
+	m   *manifest.Manifest
+	err error
+}
+
+// NewView returns a View of fsys.
+func NewView(fsys rootfs.FS) *View {
+	return &View{fs: fsys, kinds: map[string]fs.FileMode{}, links: map[string]string{},
+		manifests: map[string]manifestRead{}, members: map[string][]Member{}}
+}
+
+// absentMode marks a path that does not exist in View.kinds.
+const absentMode = fs.ModeIrregular
+
+// IsAbsent reports whether err says that a path does not exist (a component missing,
+// or not a directory).
+func IsAbsent(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)
+}
+
+// kind returns the type bits of the object at p, absentMode when there is none.
+func (v *View) kind(p string) (fs.FileMode, error) {
+	if k, ok := v.kinds[p]; ok {
+		return k, nil
+	}
+	fi, _, err := v.fs.LstatIfPossible(p)
+	k := absentMode
+	switch {
+	case IsAbsent(err):
+	case err != nil:
+		return 0, fmt.Errorf("inspect %s: %w", p, err)
+	default:
+		k = fi.Mode().Type()
+	}
+	v.kinds[p] = k
+	return k, nil
+}
+
+// Link returns what the link at l resolves to when that is a directory inside a
+// linux-kbuild tree, else "".
+func (v *View) Link(l string) (string, error) {
+	if d, ok := v.links[l]; ok {
+		return d, nil
+	}
+	d, err := v.link(l)
+	if err == nil {
+		v.links[l] = d
+	}
+	return d, err
+}
+
+func (v *View) link(l string) (string, error) {
+	r, err := resolve(v.fs, l)
+	if IsAbsent(err) || errors.Is(err, syscall.ELOOP) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("resolve %s: %w", l, err)
+	}
+	if Dir(r) == "" {
+		return "", nil
+	}
+	if k, err := v.kind(r); err != nil || k != fs.ModeDir {
+		return "", err
+	}
+	return r, nil
+}
+
+// Below returns dir/rest when the directories of rest below dir are real directories,
+// else "".
+func (v *View) Below(dir, rest string) (string, error) {
+	comps := strings.Split(rest, "/")
+	d := dir
+	for _, c := range comps[:len(comps)-1] {
+		d = path.Join(d, c)
+		if k, err := v.kind(d); err != nil || k != fs.ModeDir {
+			return "", err
+		}
+	}
+	return path.Join(dir, rest), nil
+}
+
+// Reach returns the shared path of artifact rel of abi's headers tree, or "" when rel
+// is not below a link into a linux-kbuild tree.
+func (v *View) Reach(abi, rel string) (string, error) {
+	h := layout.Headers(abi)
+	comps := strings.Split(rel, "/")
+	for i := 1; i < len(comps); i++ {
+		d := path.Join(h, strings.Join(comps[:i], "/"))
+		k, err := v.kind(d)
+		if err != nil {
+			return "", err
+		}
+		switch k {
+		case fs.ModeDir:
+			continue
+		case fs.ModeSymlink:
+			kb, err := v.Link(d)
+			if err != nil || kb == "" {
+				return "", err
+			}
+			return v.Below(kb, strings.Join(comps[i:], "/"))
+		}
+		return "", nil
+	}
+	return "", nil
+}
+
+// Manifest returns the manifest of abi's artifacts tree, checked to be abi's.
+func (v *View) Manifest(abi string) (*manifest.Manifest, error) {
+	if r, ok := v.manifests[abi]; ok {
+		return r.m, r.err
+	}
+	m, err := manifest.Read(v.fs, layout.Artifacts(abi))
+	if err == nil && m.ABI != abi {
+		m, err = nil, fmt.Errorf("manifest %s is for ABI %s, not %s; reinstall linux-librust-%s",
+			path.Join(layout.Artifacts(abi), layout.ManifestName), m.ABI, abi, abi)
+	}
+	v.manifests[abi] = manifestRead{m, err}
+	return m, err
+}
+
+// ArtifactOK reports whether artifact rel of abi is a regular file reached through
+// real directories, so that a link to it resolves inside the artifacts tree.
+func (v *View) ArtifactOK(abi, rel string) (bool, error) {
+	a := layout.Artifacts(abi)
+	comps := strings.Split(rel, "/")
+	for i, c := range comps {
+		a = path.Join(a, c)
+		k, err := v.kind(a)
+		if err != nil {
+			return false, err
+		}
+		if i < len(comps)-1 && k != fs.ModeDir || i == len(comps)-1 && k != 0 {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// Installed reports whether abi's headers tree (its Makefile) and artifacts tree (its
+// manifest) are both there.
+func (v *View) Installed(abi string) (bool, error) {
+	for _, p := range []string{path.Join(layout.Headers(abi), "Makefile"), path.Join(layout.Artifacts(abi), layout.ManifestName)} {
+		if k, err := v.kind(p); err != nil || k == absentMode {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// headersABIs returns the ABIs that have a headers tree, sorted.
+func (v *View) headersABIs() ([]string, error) {
+	if !v.listed {
+		abis, err := layout.Scan(v.fs, layout.HeadersPattern)
+		if err != nil {
+			return nil, err
+		}
+		sort.Strings(abis)
+		v.abis, v.listed = abis, true
+	}
+	return v.abis, nil
+}
+
+// Members returns the members of the shared path sp, sorted by ABI. A member whose
+// manifest cannot be read is left out: its own commands report it.
+func (v *View) Members(sp string) ([]Member, error) {
+	if ms, ok := v.members[sp]; ok {
+		return ms, nil
+	}
+	abis, err := v.headersABIs()
+	if err != nil {
+		return nil, err
+	}
+	// A flavour reaches sp through the same path below its headers tree as sp has below
+	// the kbuild tree (Debian: scripts -> ../../lib/linux-kbuild-<ver>/scripts). Checking
+	// that first costs a few lookups per kernel; only the flavours that pass have their
+	// manifests read.
+	rest := strings.TrimPrefix(sp, Dir(sp)+"/")
+	var out []Member
+	for _, y := range abis {
+		if p, err := v.Reach(y, rest); err != nil {
+			return nil, err
+		} else if p != sp {
+			continue
+		}
+		if k, err := v.kind(layout.Headers(y)); err != nil {
+			return nil, err
+		} else if k != fs.ModeDir {
+			continue
+		}
+		if ok, err := v.Installed(y); err != nil {
+			return nil, err
+		} else if !ok {
+			continue
+		}
+		m, err := v.Manifest(y)
+		if err != nil {
+			continue
+		}
+		for _, art := range m.Artifacts {
+			p, err := v.Reach(y, art.Path)
+			if err != nil {
+				return nil, err
+			}
+			if p != sp {
+				continue
+			}
+			if ok, err := v.ArtifactOK(y, art.Path); err != nil {
+				return nil, err
+			} else if ok {
+				out = append(out, Member{ABI: y, Path: art.Path, SHA256: art.SHA256})
+			}
+			break
+		}
+	}
+	v.members[sp] = out
+	return out, nil
+}
+
+// Gone reports whether the kbuild tree of sp holds nothing but the directories on the
+// way to sp and the tool's objects at sp (its link, temporary and backup names): its
+// package was removed, and dpkg left the directories only because of them.
+func (v *View) Gone(sp string) (bool, error) {
+	kb := Dir(sp)
+	allowed := map[string]bool{}
+	for _, n := range []string{sp, sp + layout.TempSuffix, sp + layout.BackupSuffix, sp + layout.BackupTempSuffix} {
+		allowed[n] = true
+	}
+	for d := path.Dir(sp); ; d = path.Dir(d) {
+		k, err := v.kind(d)
+		switch {
+		case err != nil:
+			return false, err
+		case k == absentMode && d != kb && d != "/":
+			allowed = map[string]bool{d: true} // removed by an interrupted run
+			continue
+		case k != fs.ModeDir:
+			return false, nil
+		}
+		only, err := v.holdsOnly(d, allowed)
+		if err != nil || !only {
+			return false, err
+		}
+		if d == kb || d == "/" {
+			return d == kb, nil
+		}
+		allowed = map[string]bool{d: true}
+	}
+}
+
+// holdsOnly reports whether the directory dir holds only names in allowed; it stops
+// reading at the first other name.
+func (v *View) holdsOnly(dir string, allowed map[string]bool) (bool, error) {
+	f, err := v.fs.Open(dir)
+	if err != nil {
+		return false, fmt.Errorf("list %s: %w", dir, err)
+	}
+	defer f.Close()
+	for {
+		names, err := f.Readdirnames(16)
+		for _, n := range names {
+			if !allowed[path.Join(dir, n)] {
+				return false, nil
+			}
+		}
+		if err == io.EOF || len(names) == 0 {
+			return true, nil
+		}
+		if err != nil {
+			return false, fmt.Errorf("list %s: %w", dir, err)
+		}
+	}
+}
+
+// Shared returns the shared path of artifact rel of abi's headers tree, "" when rel is
+// not below a link into a linux-kbuild tree, and the members of that path sorted by
+// ABI (none when the kbuild package is gone).
+func (v *View) Shared(abi, rel string) (string, []Member, error) {
+	if err := layout.ValidateABI(abi); err != nil {
+		return "", nil, err
+	}
+	sp, err := v.Reach(abi, rel)
+	if err != nil || sp == "" {
+		return "", nil, err
+	}
+	if gone, err := v.Gone(sp); err != nil || gone {
+		return sp, nil, err
+	}
+	ms, err := v.Members(sp)
+	return sp, ms, err
+}
+
+// Served returns the shared path that the path p is when its directory resolves into a
+// linux-kbuild tree and the object there is the tool's link; ok is false otherwise.
+func (v *View) Served(p string) (sp string, ok bool) {
+	dir, err := resolve(v.fs, path.Dir(p))
+	if err != nil || Dir(dir) == "" {
+		return "", false
+	}
+	sp = path.Join(dir, path.Base(p))
+	t, err := v.fs.ReadlinkIfPossible(sp)
+	if err != nil {
+		return "", false
+	}
+	_, _, ok = Owner(sp, t)
+	return sp, ok
+}
+
+// maxHops bounds the links followed by resolve, as the kernel's 40.
+const maxHops = 40
+
+// resolve returns the absolute path p with every symbolic link in it resolved inside
+// the root: ".." at the root stays there, an absolute target starts again at the root.
+// It fails when a component is missing (fs.ErrNotExist) or on a loop (syscall.ELOOP).
+func resolve(fsys rootfs.FS, p string) (string, error) {
+	queue := strings.Split(strings.TrimPrefix(path.Clean(p), "/"), "/")
+	cur, hops := "/", 0
+	for len(queue) > 0 {
+		c := queue[0]
+		queue = queue[1:]
+		switch c {
+		case "", ".":
+			continue
+		case "..":
+			cur = path.Dir(cur)
+			continue
+		}
+		next := path.Join(cur, c)
+		fi, _, err := fsys.LstatIfPossible(next)
+		if err != nil {
+			return "", err
+		}
+		if fi.Mode()&os.ModeSymlink == 0 {
+			cur = next
+			continue
+		}
+		if hops++; hops > maxHops {
+			return "", fmt.Errorf("resolve %s: %w", p, syscall.ELOOP)
+		}
+		t, err := fsys.ReadlinkIfPossible(next)
+		if err != nil {
+			return "", err
+		}
+		if path.IsAbs(t) {
+			cur = "/"
+		}
+		queue = append(strings.Split(t, "/"), queue...)
+	}
+	return cur, nil
+}

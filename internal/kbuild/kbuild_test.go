@@ -1,0 +1,266 @@
+package kbuild
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/spf13/afero"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/linux-librust/linux-librust/internal/layout"
+	"github.com/linux-librust/linux-librust/internal/manifest"
+	"github.com/linux-librust/linux-librust/internal/rootfs"
+	"github.com/linux-librust/linux-librust/internal/treedump"
+)
+
+const (
+	amd64 = "7.2.13+deb14-amd64"
+	cloud = "7.2.13+deb14-cloud-amd64"
+	rt    = "7.2.13+deb14-rt-amd64"
+	kb    = "/usr/lib/linux-kbuild-7.2"
+	sp    = kb + "/scripts/target.json"
+)
+
+func TestOwner(t *testing.T) {
+	for _, tt := range []struct {
+		target, abi, rel string
+	}{
+		{"../../linux-librust-" + amd64 + "/scripts/target.json", amd64, "scripts/target.json"},
+		{"../../linux-librust-" + amd64 + "/target.json", amd64, "target.json"},
+		{"../../linux-librust-" + amd64 + "/scripts/other.json", "", ""},     // another name
+		{"/usr/lib/linux-librust-" + amd64 + "/scripts/target.json", "", ""}, // absolute
+		{"../../linux-librust-" + amd64 + "/./scripts/target.json", "", ""},  // not exact
+		{"../../linux-librust-bad name/scripts/target.json", "", ""},
+		{"../../linux-librust-/scripts/target.json", "", ""},
+		{"../../../lib/linux-librust-" + amd64 + "/scripts/target.json", "", ""},
+		{"", "", ""},
+	} {
+		a, rel, ok := Owner(sp, tt.target)
+		assert.Equal(t, tt.abi != "", ok, tt.target)
+		assert.Equal(t, tt.abi, a, tt.target)
+		assert.Equal(t, tt.rel, rel, tt.target)
+		if ok {
+			assert.Equal(t, tt.target, Target(sp, a, rel), "Target is Owner's inverse")
+		}
+	}
+}
+
+func TestDir(t *testing.T) {
+	for p, want := range map[string]string{
+		sp:                           kb,
+		kb:                           kb,
+		"/usr/lib/linux-kbuild-":     "",
+		"/usr/lib/other/scripts":     "",
+		"/usr/lib/linux-kbuild-7.2x": "/usr/lib/linux-kbuild-7.2x",
+	} {
+		assert.Equal(t, want, Dir(p), p)
+	}
+}
+
+// root is a real root with linux-kbuild-7.2 and flavours whose headers link scripts
+// into it.
+type root struct {
+	t   *testing.T
+	dir string
+	fs  rootfs.FS
+}
+
+func newRoot(t *testing.T) *root {
+	dir := t.TempDir()
+	fsys, err := rootfs.New(dir)
+	require.NoError(t, err)
+	r := &root{t: t, dir: dir, fs: fsys}
+	r.write(kb+"/scripts/basic/fixdep", "fixdep")
+	return r
+}
+
+func (r *root) write(p, content string) {
+	require.NoError(r.t, r.fs.MkdirAll(path.Dir(p), 0o755))
+	require.NoError(r.t, afero.WriteFile(r.fs, p, []byte(content), 0o644))
+}
+
+func sum(s string) string { h := sha256.Sum256([]byte(s)); return hex.EncodeToString(h[:]) }
+
+// flavour installs abi's headers (scripts a link into the kbuild tree unless real) and
+// artifacts with the target.json spec.
+func (r *root) flavour(abi, spec string, real bool) {
+	h, a := layout.Headers(abi), layout.Artifacts(abi)
+	r.write(h+"/Makefile", "include x\n")
+	if real {
+		r.write(h+"/scripts/basic/fixdep", "fixdep")
+	} else {
+		require.NoError(r.t, r.fs.SymlinkIfPossible("../../lib/linux-kbuild-7.2/scripts", h+"/scripts"))
+	}
+	m := &manifest.Manifest{Format: 1, ABI: abi, Arch: "x86", RustcVersion: "rustc 1.97.1", ConfigSHA256: sum("config")}
+	for p, c := range map[string]string{"rust/libcore.rmeta": "core", "scripts/target.json": spec} {
+		r.write(path.Join(a, p), c)
+		k, rv := manifest.KindRmeta, "rustc 1.97.1"
+		if strings.HasSuffix(p, ".json") {
+			k, rv = manifest.KindTargetSpec, ""
+		}
+		m.Artifacts = append(m.Artifacts, manifest.Artifact{Path: p, Kind: k, Size: int64(len(c)), SHA256: sum(c), RustcVersion: rv})
+	}
+	require.NoError(r.t, manifest.Write(r.fs, a, m))
+}
+
+func TestShared(t *testing.T) {
+	tests := []struct {
+		name    string
+		setup   func(r *root)
+		abi     string
+		wantSP  string
+		members []string // "abi sha-of-content"
+	}{
+		{"one flavour", func(r *root) { r.flavour(amd64, "A", false) }, amd64, sp, []string{amd64 + " A"}},
+		{"two agreeing, one with real scripts", func(r *root) {
+			r.flavour(amd64, "A", false)
+			r.flavour(cloud, "A", false)
+			r.flavour(rt, "A", true)
+		}, cloud, sp, []string{amd64 + " A", cloud + " A"}},
+		{"disagreeing", func(r *root) {
+			r.flavour(amd64, "A", false)
+			r.flavour(cloud, "B", false)
+		}, amd64, sp, []string{amd64 + " A", cloud + " B"}},
+		{"real scripts: no shared path", func(r *root) { r.flavour(rt, "A", true) }, rt, "", nil},
+		{"artifact missing: no member", func(r *root) {
+			r.flavour(amd64, "A", false)
+			r.flavour(cloud, "A", false)
+			require.NoError(r.t, r.fs.Remove(layout.Artifacts(cloud)+"/scripts/target.json"))
+		}, amd64, sp, []string{amd64 + " A"}},
+		{"damaged manifest: no member", func(r *root) {
+			r.flavour(amd64, "A", false)
+			r.flavour(cloud, "A", false)
+			r.write(layout.Artifacts(cloud)+"/"+layout.ManifestName, "garbage")
+		}, amd64, sp, []string{amd64 + " A"}},
+		{"headers without Makefile: no member", func(r *root) {
+			r.flavour(amd64, "A", false)
+			r.flavour(cloud, "A", false)
+			require.NoError(r.t, r.fs.Remove(layout.Headers(cloud)+"/Makefile"))
+		}, amd64, sp, []string{amd64 + " A"}},
+		{"kbuild package gone: no members", func(r *root) {
+			r.flavour(amd64, "A", false)
+			require.NoError(r.t, r.fs.RemoveAll(kb+"/scripts/basic"))
+			require.NoError(r.t, r.fs.SymlinkIfPossible("../../linux-librust-"+amd64+"/scripts/target.json", sp))
+		}, amd64, sp, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRoot(t)
+			tt.setup(r)
+			before := treedump.Dump(t, r.dir)
+			got, ms, err := NewView(r.fs).Shared(tt.abi, "scripts/target.json")
+			require.NoError(t, err)
+			assert.Equal(t, tt.wantSP, got)
+			var want []Member
+			for _, m := range tt.members {
+				a, c, _ := strings.Cut(m, " ")
+				want = append(want, Member{ABI: a, Path: "scripts/target.json", SHA256: sum(c)})
+			}
+			assert.Equal(t, want, ms)
+			assert.Equal(t, before, treedump.Dump(t, r.dir), "a View changes nothing")
+		})
+	}
+}
+
+func TestGone(t *testing.T) {
+	link := "../../linux-librust-" + amd64 + "/scripts/target.json"
+	tests := []struct {
+		name  string
+		setup func(r *root)
+		want  bool
+	}{
+		{"installed", func(r *root) {}, false},
+		{"only the link", func(r *root) {
+			require.NoError(t, r.fs.RemoveAll(kb+"/scripts/basic"))
+			require.NoError(t, r.fs.SymlinkIfPossible(link, sp))
+		}, true},
+		{"the link and the tool's leftovers", func(r *root) {
+			require.NoError(t, r.fs.RemoveAll(kb+"/scripts/basic"))
+			for _, n := range []string{sp, sp + layout.TempSuffix, sp + layout.BackupSuffix} {
+				require.NoError(t, r.fs.SymlinkIfPossible(link, n))
+			}
+		}, true},
+		{"directories only, the link removed by an interrupted run", func(r *root) {
+			require.NoError(t, r.fs.RemoveAll(kb+"/scripts/basic"))
+		}, true},
+		{"another file", func(r *root) {
+			require.NoError(t, r.fs.RemoveAll(kb+"/scripts/basic"))
+			require.NoError(t, r.fs.SymlinkIfPossible(link, sp))
+			r.write(kb+"/README", "x")
+		}, false},
+		{"no kbuild tree", func(r *root) { require.NoError(t, r.fs.RemoveAll(kb)) }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRoot(t)
+			tt.setup(r)
+			got, err := NewView(r.fs).Gone(sp)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
+
+func TestServed(t *testing.T) {
+	r := newRoot(t)
+	r.flavour(amd64, "A", false)
+	r.flavour(cloud, "A", false)
+	r.flavour(rt, "A", true)
+	h := layout.Headers(cloud) + "/scripts/target.json"
+	_, ok := NewView(r.fs).Served(h)
+	assert.False(t, ok, "nothing at the shared path")
+	require.NoError(t, r.fs.SymlinkIfPossible("../../linux-librust-"+amd64+"/scripts/target.json", sp))
+	got, ok := NewView(r.fs).Served(h)
+	assert.True(t, ok)
+	assert.Equal(t, sp, got)
+	_, ok = NewView(r.fs).Served(layout.Headers(rt) + "/scripts/target.json")
+	assert.False(t, ok, "real scripts directory")
+	require.NoError(t, r.fs.Remove(sp))
+	require.NoError(t, r.fs.SymlinkIfPossible("/elsewhere", sp))
+	_, ok = NewView(r.fs).Served(h)
+	assert.False(t, ok, "a foreign link")
+}
+
+// counting counts the opens of each path.
+type counting struct {
+	rootfs.FS
+	mu    sync.Mutex
+	opens map[string]int
+}
+
+func (c *counting) OpenFile(name string, flag int, perm os.FileMode) (afero.File, error) {
+	c.mu.Lock()
+	c.opens[name]++
+	c.mu.Unlock()
+	return c.FS.OpenFile(name, flag, perm)
+}
+
+// TestViewReadsOnce: asking every member of a shared kbuild tree for its shared path
+// reads each manifest once, so a pass over n kernels costs in proportion to n.
+func TestViewReadsOnce(t *testing.T) {
+	r := newRoot(t)
+	var abis []string
+	for i := range 8 {
+		a := fmt.Sprintf("7.2.13+deb14-f%d-amd64", i)
+		abis = append(abis, a)
+		r.flavour(a, "A", false)
+	}
+	c := &counting{FS: r.fs, opens: map[string]int{}}
+	v := NewView(c)
+	for _, a := range abis {
+		got, ms, err := v.Shared(a, "scripts/target.json")
+		require.NoError(t, err)
+		assert.Equal(t, sp, got)
+		assert.Len(t, ms, len(abis))
+	}
+	for _, a := range abis {
+		assert.Equal(t, 1, c.opens[layout.Artifacts(a)+"/"+layout.ManifestName], a)
+	}
+}
