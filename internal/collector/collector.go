@@ -20,6 +20,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/afero"
 
@@ -157,7 +158,7 @@ func identify(fsys afero.Fs, p, rel string, size int64) (*manifest.Artifact, err
 		a.Kind = manifest.KindTargetSpec
 		return a, nil
 	}
-	f, err := fsys.Open(p)
+	f, err := openRegular(fsys, p)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", p, err)
 	}
@@ -189,6 +190,12 @@ func identify(fsys afero.Fs, p, rel string, size int64) (*manifest.Artifact, err
 	a.Kind, a.RustcVersion = manifest.KindProcMacro, info.Metadata.RustcVersion
 	a.Machine, a.Class = info.Arch.Machine.String(), info.Arch.Class.String()
 	return a, nil
+}
+
+// openRegular opens the build tree's file p for reading, refusing at once anything
+// that is not a regular file (it may have been replaced since the walk saw it).
+func openRegular(fsys afero.Fs, p string) (afero.File, error) {
+	return rootfs.OpenRegular(fsys, p, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
 }
 
 // Paths returns the artifacts' relative paths.
@@ -307,7 +314,7 @@ func mkdirs(fsys afero.Fs, dir string) error {
 
 // copyFile copies src to dst (mode 0644), returning its SHA-256 and size.
 func copyFile(fsys afero.Fs, src, dst string) (string, int64, error) {
-	in, err := fsys.Open(src)
+	in, err := openRegular(fsys, src)
 	if err != nil {
 		return "", 0, fmt.Errorf("read %s: %w", src, err)
 	}

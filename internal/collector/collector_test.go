@@ -301,7 +301,7 @@ func TestCollectRefusesAFIFOConfig(t *testing.T) {
 	select {
 	case err := <-done:
 		require.Error(t, err)
-		assert.Contains(t, err.Error(), "/.config: not a regular file")
+		assert.Contains(t, err.Error(), "/.config: is a FIFO, not a regular file")
 	case <-time.After(10 * time.Second):
 		t.Fatal("collect hangs on a FIFO .config")
 	}

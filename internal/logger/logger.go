@@ -4,16 +4,20 @@
 package logger
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/coreos/go-systemd/v22/journal"
 	"github.com/spf13/afero"
+
+	"github.com/linux-librust/linux-librust/internal/rootfs"
 )
 
 // Level is the severity of an event; its value is the letter printed on stderr.
@@ -174,10 +178,17 @@ func (l *Logger) append(e Event) {
 	}
 	if l.file == nil {
 		_ = l.opts.FS.MkdirAll(path.Dir(l.opts.File), 0o755)
-		f, err := l.opts.FS.OpenFile(l.opts.File, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		// Never through a link, and never waiting on a FIFO or a device: a hook
+		// holding the lock would hang dpkg.
+		f, err := rootfs.OpenRegular(l.opts.FS, l.opts.File, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW, 0o644)
 		if err != nil {
 			l.fileErr = true
-			fmt.Fprintf(l.w, "W: cannot open log %s: %v\n", l.opts.File, err)
+			var nr *rootfs.NotRegularError
+			if errors.As(err, &nr) {
+				fmt.Fprintf(l.w, "W: cannot open log %s: %v; remove it, and the next run creates the log anew (changes are reported here meanwhile)\n", l.opts.File, nr)
+			} else {
+				fmt.Fprintf(l.w, "W: cannot open log %s: %v\n", l.opts.File, err)
+			}
 			return
 		}
 		l.file = f

@@ -1,32 +1,99 @@
 package rootfs
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"syscall"
 
 	"github.com/spf13/afero"
 )
 
+// ErrNotRegular is matched (errors.Is) by the error of OpenRegular and ReadFile
+// when the object at the path is not a regular file.
+var ErrNotRegular = errors.New("not a regular file")
+
+// NotRegularError says what was found instead of a regular file. It matches
+// ErrNotRegular.
+type NotRegularError struct {
+	Type fs.FileMode // the type bits of what is there
+}
+
+func (e *NotRegularError) Error() string {
+	return "is " + describe(e.Type) + ", not a regular file"
+}
+
+func (e *NotRegularError) Is(target error) bool { return target == ErrNotRegular }
+
+func describe(t fs.FileMode) string {
+	switch {
+	case t&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case t&fs.ModeCharDevice != 0:
+		return "a character device"
+	case t&fs.ModeDevice != 0:
+		return "a block device"
+	case t&fs.ModeSocket != 0:
+		return "a socket"
+	case t&fs.ModeSymlink != 0:
+		return "a symbolic link"
+	case t.IsDir():
+		return "a directory"
+	}
+	return fmt.Sprintf("a special file (%s)", t)
+}
+
+// OpenRegular opens name with flag and returns it only when it is a regular file;
+// anything else (a FIFO, a device, a directory, a socket, and with O_NOFOLLOW in
+// flag a symbolic link) fails at once with a *NotRegularError, without waiting on
+// it: O_NONBLOCK is added, so that a FIFO without a reader or writer never blocks
+// the open, and the object is checked before and after opening it.
+func OpenRegular(fsys afero.Fs, name string, flag int, perm os.FileMode) (afero.File, error) {
+	if fi, err := lstat(fsys, name, flag&syscall.O_NOFOLLOW == 0); err == nil && !fi.Mode().IsRegular() {
+		return nil, &NotRegularError{Type: fi.Mode().Type()}
+	}
+	f, err := fsys.OpenFile(name, flag|syscall.O_NONBLOCK|syscall.O_NOCTTY, perm)
+	if err != nil {
+		// Replaced since the check: ENXIO is a FIFO without a reader, ELOOP a link.
+		if fi, lerr := lstat(fsys, name, false); lerr == nil && !fi.Mode().IsRegular() &&
+			(errors.Is(err, syscall.ENXIO) || errors.Is(err, syscall.ELOOP)) {
+			return nil, &NotRegularError{Type: fi.Mode().Type()}
+		}
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, &NotRegularError{Type: fi.Mode().Type()}
+	}
+	return f, nil
+}
+
+// lstat stats name, following a final link only when follow is set.
+func lstat(fsys afero.Fs, name string, follow bool) (os.FileInfo, error) {
+	if l, ok := fsys.(afero.Lstater); ok && !follow {
+		fi, _, err := l.LstatIfPossible(name)
+		return fi, err
+	}
+	return fsys.Stat(name)
+}
+
 // ReadFile reads the regular file name, at most limit bytes. Anything else at name (a
 // FIFO, a device, a directory) is refused without blocking on it, and a larger file is
 // an error: configuration and manifests read with it are small and a hostile one must
 // not hang or exhaust the tool.
 func ReadFile(fsys afero.Fs, name string, limit int64) ([]byte, error) {
-	// O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
-	f, err := fsys.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	f, err := OpenRegular(fsys, name, os.O_RDONLY, 0)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("not a regular file (%s)", fi.Mode().Type())
-	}
 	data, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
 		return nil, err

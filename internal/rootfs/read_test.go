@@ -25,8 +25,8 @@ func TestReadFile(t *testing.T) {
 	}{
 		{"/small", "hello", ""},
 		{"/big", "", "larger than 10 bytes"},
-		{"/fifo", "", "not a regular file (p---------)"},
-		{"/dir", "", "not a regular file (d---------)"},
+		{"/fifo", "", "is a FIFO, not a regular file"},
+		{"/dir", "", "is a directory, not a regular file"},
 		{"/missing", "", "no such file or directory"},
 	}
 	for _, tt := range tests {
@@ -50,6 +50,52 @@ func TestReadFile(t *testing.T) {
 			}
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, string(data))
+		})
+	}
+}
+
+func TestOpenRegular(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "file"), []byte("x"), 0o644))
+	require.NoError(t, syscall.Mkfifo(filepath.Join(dir, "fifo"), 0o644))
+	require.NoError(t, os.Symlink("file", filepath.Join(dir, "link")))
+	fsys, err := New(dir)
+	require.NoError(t, err)
+
+	tests := []struct {
+		name    string
+		flag    int
+		wantErr string
+	}{
+		{"/file", os.O_WRONLY | os.O_APPEND | syscall.O_NOFOLLOW, ""},
+		{"/new", os.O_WRONLY | os.O_CREATE | syscall.O_NOFOLLOW, ""},
+		{"/link", os.O_RDONLY, ""},
+		{"/link", os.O_RDONLY | syscall.O_NOFOLLOW, "is a symbolic link, not a regular file"},
+		{"/link", os.O_WRONLY | os.O_APPEND | os.O_CREATE | syscall.O_NOFOLLOW, "is a symbolic link, not a regular file"},
+		{"/fifo", os.O_WRONLY | os.O_APPEND | os.O_CREATE | syscall.O_NOFOLLOW, "is a FIFO, not a regular file"},
+		{"/fifo", os.O_RDONLY, "is a FIFO, not a regular file"},
+		{"/", os.O_RDONLY, "is a directory, not a regular file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				f, err := OpenRegular(fsys, tt.name, tt.flag, 0o644)
+				if tt.wantErr != "" {
+					assert.ErrorIs(t, err, ErrNotRegular)
+					assert.EqualError(t, err, tt.wantErr)
+					return
+				}
+				if assert.NoError(t, err) {
+					f.Close()
+				}
+			}()
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+				t.Fatalf("OpenRegular(%s) hangs", tt.name)
+			}
 		})
 	}
 }
