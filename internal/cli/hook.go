@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/linux-librust/linux-librust/internal/hook"
 	"github.com/linux-librust/linux-librust/internal/layout"
@@ -45,7 +46,9 @@ the arguments are the caller's own:
                           triggered by linux-librust-relink repairs every ABI, by
                           /usr/bin/rustc checks every ABI's rustc (warn only)
 
-The kernel hooks read DEB_MAINT_PARAMS (space-joined, possibly quoted); run by hand
+The global flags (--root DIR, -v, ...) are taken before CONTEXT or anywhere after
+it; every other argument, even one that starts with -, is the caller's, and so is
+everything after --. The kernel hooks read DEB_MAINT_PARAMS (space-joined, possibly quoted); run by hand
 without it they act. hook never reads standard input nor writes standard output.
 Exit status: 0 done or nothing to do, also when conflicts or failed checks leave an
 ABI unlinked (they are warnings: see status and verify); 1 only when the system
@@ -53,9 +56,18 @@ could not be changed (an I/O error, the lock not obtained), since a failing hook
 aborts the kernel package's configuration; 2 usage error.`,
 		Args:      cobra.MinimumNArgs(1),
 		ValidArgs: names,
+		// The global flags may follow CONTEXT: setup waits until RunE has taken them.
+		PersistentPreRunE: func(*cobra.Command, []string) error { return nil },
 		RunE: func(cmd *cobra.Command, args []string) error {
+			callerArgs, err := takeGlobals(cmd.Root().PersistentFlags(), args[1:])
+			if err != nil {
+				return usageError(err)
+			}
+			if err := a.setup(); err != nil {
+				return err
+			}
 			ctx := hook.Context(args[0])
-			plan, err := hook.Decide(ctx, args[1:], hook.Env{MaintParams: a.Getenv("DEB_MAINT_PARAMS")})
+			plan, err := hook.Decide(ctx, callerArgs, hook.Env{MaintParams: a.Getenv("DEB_MAINT_PARAMS")})
 			if err != nil {
 				return usageError(err)
 			}
@@ -82,9 +94,50 @@ aborts the kernel package's configuration; 2 usage error.`,
 			return nil
 		},
 	}
-	// Everything after CONTEXT belongs to the caller, even what looks like a flag.
+	// After CONTEXT only the global flags are the tool's (takeGlobals); everything
+	// else belongs to the caller, even what looks like a flag.
 	c.Flags().SetInterspersed(false)
 	return c
+}
+
+// takeGlobals sets the global flags found in args and returns the other arguments,
+// in order. "--" ends the flags: what follows is all the caller's.
+func takeGlobals(flags *pflag.FlagSet, args []string) ([]string, error) {
+	var rest []string
+	for i := 0; i < len(args); i++ {
+		arg := args[i]
+		if arg == "--" {
+			return append(rest, args[i+1:]...), nil
+		}
+		var f *pflag.Flag
+		name, value, hasValue := "", "", false
+		switch {
+		case strings.HasPrefix(arg, "--"):
+			name, value, hasValue = strings.Cut(arg[2:], "=")
+			f = flags.Lookup(name)
+		case len(arg) == 2 && arg[0] == '-':
+			f = flags.ShorthandLookup(arg[1:])
+		}
+		if f == nil {
+			rest = append(rest, arg)
+			continue
+		}
+		if !hasValue {
+			switch {
+			case f.NoOptDefVal != "":
+				value = f.NoOptDefVal
+			case i+1 < len(args):
+				i++
+				value = args[i]
+			default:
+				return nil, fmt.Errorf("--%s needs an argument", f.Name)
+			}
+		}
+		if err := flags.Set(f.Name, value); err != nil {
+			return nil, fmt.Errorf("--%s: %w", f.Name, err)
+		}
+	}
+	return rest, nil
 }
 
 // hookEngine is the engine with the problems it reports downgraded to warnings:

@@ -187,3 +187,39 @@ func TestHookUsage(t *testing.T) {
 	r := hookRun(t, t.TempDir(), "", "tool-postinst", "--weird")
 	assert.Equal(t, ExitOK, r.code, r.stderr)
 }
+
+// TestHookGlobalFlagsAfterContext: global flags work after the context as before
+// it; --root wins over DPKG_ROOT. Unknown flag-like arguments stay the caller's.
+func TestHookGlobalFlagsAfterContext(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		args func(root string) []string
+	}{
+		{"before", func(root string) []string { return []string{"--root", root, "-v", "hook", "header_postinst.d", abi} }},
+		{"after", func(root string) []string { return []string{"hook", "header_postinst.d", abi, "--root", root, "-v"} }},
+		{"between", func(root string) []string { return []string{"hook", "header_postinst.d", "--root=" + root, "--verbose", abi} }},
+		{"librust", func(root string) []string {
+			return []string{"hook", "librust-postinst", abi, "configure", "", "-v", "--root", root}
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			root := collected(t)
+			headers := filepath.Join(root, "usr/src/linux-headers-"+abi)
+			shipped := treedump.Dump(t, headers)
+			other := t.TempDir()
+			r := run(t, map[string]string{"DPKG_ROOT": other, "DEB_MAINT_PARAMS": "configure"}, tt.args(root)...)
+			require.Equal(t, ExitOK, r.code, r.stderr)
+			assert.Contains(t, r.stderr, "D: hook ", "-v is honoured")
+			assert.Equal(t, linkedHeaders(shipped), treedump.Dump(t, headers))
+			assert.Empty(t, treedump.Dump(t, other), "DPKG_ROOT is not touched when --root is given")
+		})
+	}
+
+	// "--" ends the global flags: what follows is the caller's.
+	root := collected(t)
+	r := run(t, map[string]string{"DPKG_ROOT": root}, "hook", "tool-postinst", "--", "--root", "/nonexistent")
+	assert.Equal(t, ExitOK, r.code, r.stderr)
+	r = run(t, map[string]string{"DPKG_ROOT": root}, "hook", "header_postinst.d", abi, "--root")
+	assert.Equal(t, ExitUsage, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "--root needs an argument")
+}
