@@ -197,7 +197,9 @@ func TestHookGlobalFlagsAfterContext(t *testing.T) {
 	}{
 		{"before", func(root string) []string { return []string{"--root", root, "-v", "hook", "header_postinst.d", abi} }},
 		{"after", func(root string) []string { return []string{"hook", "header_postinst.d", abi, "--root", root, "-v"} }},
-		{"between", func(root string) []string { return []string{"hook", "header_postinst.d", "--root=" + root, "--verbose", abi} }},
+		{"between", func(root string) []string {
+			return []string{"hook", "header_postinst.d", "--root=" + root, "--verbose", abi}
+		}},
 		{"librust", func(root string) []string {
 			return []string{"hook", "librust-postinst", abi, "configure", "", "-v", "--root", root}
 		}},
