@@ -17,6 +17,7 @@ import (
 	"github.com/linux-librust/linux-librust/internal/layout"
 	"github.com/linux-librust/linux-librust/internal/logger"
 	"github.com/linux-librust/linux-librust/internal/rootfs"
+	"github.com/linux-librust/linux-librust/internal/toolchain"
 )
 
 // Exit statuses; they are a stable interface.
@@ -40,6 +41,8 @@ type App struct {
 	root string // the resolved root directory
 	fs   rootfs.FS
 	log  *logger.Logger
+	// installed is the root's rustc, asked at most once per run.
+	installed *toolchain.Rustc
 }
 
 type globals struct {
@@ -53,6 +56,9 @@ type globals struct {
 
 // Run runs linux-librust with args (args[0] is the program name).
 func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 1 && args[1] == toolchain.HelperArg {
+		return toolchain.Helper(args[2:], stderr)
+	}
 	a := &App{Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: os.Getenv, Journal: true, LockWait: 60 * time.Second}
 	return a.Run(args)
 }

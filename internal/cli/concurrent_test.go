@@ -17,12 +17,14 @@ import (
 	"github.com/linux-librust/linux-librust/internal/layout"
 	"github.com/linux-librust/linux-librust/internal/lock"
 	"github.com/linux-librust/linux-librust/internal/rootfs"
+	"github.com/linux-librust/linux-librust/internal/toolchain"
 	"github.com/linux-librust/linux-librust/internal/treedump"
 )
 
-// TestMain lets a test run the command line in a child process.
+// TestMain lets a test run the command line in a child process, and be the helper
+// that runs a root's rustc.
 func TestMain(m *testing.M) {
-	if os.Getenv("LINUX_LIBRUST_RUN_CLI") == "1" {
+	if os.Getenv("LINUX_LIBRUST_RUN_CLI") == "1" || len(os.Args) > 1 && os.Args[1] == toolchain.HelperArg {
 		os.Exit(Run(append([]string{"linux-librust"}, os.Args[1:]...), os.Stdin, os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())

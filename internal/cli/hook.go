@@ -1,9 +1,7 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -13,6 +11,7 @@ import (
 	"github.com/linux-librust/linux-librust/internal/layout"
 	"github.com/linux-librust/linux-librust/internal/linker"
 	"github.com/linux-librust/linux-librust/internal/logger"
+	"github.com/linux-librust/linux-librust/internal/toolchain"
 	"github.com/linux-librust/linux-librust/internal/verifier"
 )
 
@@ -187,42 +186,27 @@ func (a *App) hookStep(s hook.Step) error {
 	return err
 }
 
-// checkRustc compares the installed rustc with the version every installed
-// kernel's artifacts need and warns, naming each affected ABI and the exact
-// version text it needs. It fails only when the ABIs cannot be listed.
+// checkRustc warns, naming each installed kernel whose artifacts the installed rustc
+// cannot read and the exact version text it needs. It fails only when the ABIs cannot
+// be listed.
 func (a *App) checkRustc(e *linker.Engine) error {
 	list, err := e.ABIs()
 	if err != nil {
 		return err
 	}
-	have, haveErr := a.installedRustc()
 	var affected []string
-	for _, abi := range list {
-		if _, err := a.fs.Stat(layout.Artifacts(abi)); err != nil {
-			continue // no artifacts of this kernel installed: nothing needs rustc
-		}
-		r := a.verify(abi, verifier.Options{})
-		need := r.RustcVersion
-		if need == "" {
-			a.log.Log(logger.Event{Level: logger.Warn, Kind: "rustc", ABI: abi, Path: layout.Artifacts(abi),
-				Message: fmt.Sprintf("%s: cannot tell which rustc its Rust artifacts need; run 'linux-librust verify %s'", abi, abi)})
-			affected = append(affected, abi)
-			continue
-		}
-		var msg string
-		switch {
-		case haveErr != nil && errors.Is(haveErr, fs.ErrNotExist):
-			msg = fmt.Sprintf("%s: rustc is no longer installed; out-of-tree Rust modules for this kernel need the rustc that prints %q", abi, need)
-		case haveErr != nil:
-			msg = fmt.Sprintf("%s: cannot run rustc (%v); out-of-tree Rust modules for this kernel need the rustc that prints %q", abi, haveErr, need)
-		case have != need:
-			msg = fmt.Sprintf("%s: needs the rustc that prints %q, but the installed one prints %q: out-of-tree Rust modules for this kernel fail to build (E0514) until that rustc is installed again, or a linux-librust-%s built by the new one", abi, need, have, abi)
+	for _, m := range verifier.CheckRustc(a.fs, list, a.rustc().Version) {
+		ev := logger.Event{Level: logger.Warn, Kind: "rustc", ABI: m.ABI, Message: m.Message()}
+		switch m.Verdict {
+		case toolchain.Matches:
+			ev.Level = logger.Info
+		case toolchain.Unknown:
+			ev.Path = layout.Artifacts(m.ABI)
+			affected = append(affected, m.ABI)
 		default:
-			a.log.Log(logger.Event{Level: logger.Info, Kind: "rustc", ABI: abi, Message: fmt.Sprintf("%s: the installed rustc still matches (%s)", abi, need)})
-			continue
+			affected = append(affected, m.ABI)
 		}
-		a.log.Log(logger.Event{Level: logger.Warn, Kind: "rustc", ABI: abi, Message: msg})
-		affected = append(affected, abi)
+		a.log.Log(ev)
 	}
 	if len(affected) > 0 {
 		a.log.Log(logger.Event{Level: logger.Warn, Kind: "rustc", Message: fmt.Sprintf("rustc changed: %d kernel(s) affected: %s", len(affected), strings.Join(affected, " "))})

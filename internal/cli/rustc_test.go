@@ -10,8 +10,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestInstalledRustcInsideRoot runs the root's own /usr/bin/rustc under chroot: a
-// static program standing in for rustc.
+// TestInstalledRustcInsideRoot runs the root's own /usr/bin/rustc, a static program
+// standing in for rustc, confined to the root and as nobody, never as root.
 func TestInstalledRustcInsideRoot(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("chroot needs root")
@@ -20,6 +20,7 @@ func TestInstalledRustcInsideRoot(t *testing.T) {
 		t.Skip("no go to build the stand-in rustc")
 	}
 	root := collected(t)
+	require.NoError(t, os.Chmod(root, 0o755)) // as / is: nobody runs rustc
 	r := run(t, nil, "--root", root, "link", abi)
 	require.Equal(t, ExitOK, r.code, r.stderr)
 
@@ -31,9 +32,12 @@ func TestInstalledRustcInsideRoot(t *testing.T) {
 	src := filepath.Join(t.TempDir(), "main.go")
 	require.NoError(t, os.WriteFile(src, []byte(`package main
 
-import "fmt"
+import (
+	"fmt"
+	"os"
+)
 
-func main() { fmt.Println("rustc 1.96.0 (ac68faa20 2026-05-25) (built from a source tarball)") }
+func main() { fmt.Printf("rustc 1.96.0 (ac68faa20 2026-05-25) (uid %d gid %d)\n", os.Getuid(), os.Getgid()) }
 `), 0o644))
 	bin := filepath.Join(root, "usr/bin/rustc")
 	build := exec.Command("go", "build", "-o", bin, src)
@@ -43,6 +47,6 @@ func main() { fmt.Println("rustc 1.96.0 (ac68faa20 2026-05-25) (built from a sou
 
 	r = run(t, nil, "--root", root, "verify", abi)
 	assert.Equal(t, ExitProblems, r.code, r.stdout)
-	assert.Contains(t, r.stdout, `error: rustc-installed-mismatch: the installed rustc prints "rustc 1.96.0 (ac68faa20 2026-05-25) (built from a source tarball)"`)
+	assert.Contains(t, r.stdout, `error: rustc-installed-mismatch: the installed rustc prints "rustc 1.96.0 (ac68faa20 2026-05-25) (uid 65534 gid 65534)"`)
 	assert.Contains(t, r.stdout, `fix: install the rustc that prints "rustc 1.97.1 (8bab26f4f 2026-07-14) (built from a source tarball)"`)
 }

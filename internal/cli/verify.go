@@ -1,19 +1,14 @@
 package cli
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os/exec"
-	"path"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/linux-librust/linux-librust/internal/layout"
+	"github.com/linux-librust/linux-librust/internal/toolchain"
 	"github.com/linux-librust/linux-librust/internal/verifier"
 )
 
@@ -54,7 +49,7 @@ versions only add fields. Exit status: 0 clean (notes only), 1 findings.`,
 			reports := make([]verifier.Report, 0, len(list))
 			clean := true
 			for _, abi := range list {
-				r := a.verify(abi, verifier.Options{Full: full, Links: true, RustcVersion: a.installedRustc})
+				r := a.verify(abi, verifier.Options{Full: full, Links: true, RustcVersion: a.rustc().Version})
 				r.ABI = abi // also when the manifest is unreadable, or names another kernel
 				reports = append(reports, r)
 				clean = clean && r.Clean()
@@ -85,24 +80,13 @@ versions only add fields. Exit status: 0 clean (notes only), 1 findings.`,
 	return c
 }
 
-// rustABIs returns the ABIs under the root that have Rust artifacts or a state record
-// of the tool: the ones verify --all checks. Headers trees alone (kernels without Rust
-// artifacts, linux-headers-<ver>-common) are not.
+// rustABIs returns the ABIs under the root that verify --all and status cover.
 func (a *App) rustABIs() ([]string, error) {
 	all, err := a.engine().ABIs()
 	if err != nil {
 		return nil, err
 	}
-	var out []string
-	for _, abi := range all {
-		for _, p := range []string{layout.Artifacts(abi), path.Join(layout.StateDir, abi)} {
-			if _, err := a.fs.Stat(p); err == nil {
-				out = append(out, abi)
-				break
-			}
-		}
-	}
-	return out, nil
+	return verifier.RustABIs(a.fs, all), nil
 }
 
 // verify runs the checks of opts on abi's trees.
@@ -124,32 +108,10 @@ func printReport(w io.Writer, abi string, r verifier.Report, full bool) {
 	}
 }
 
-// installedRustc runs the root's rustc --version: from PATH on the running system,
-// else the root's /usr/bin/rustc under chroot. A missing rustc wraps fs.ErrNotExist.
-func (a *App) installedRustc() (string, error) {
-	var cmd *exec.Cmd
-	root := a.root
-	if root == "/" {
-		p, err := exec.LookPath("rustc")
-		if err != nil {
-			return "", fmt.Errorf("rustc not in PATH: %w", fs.ErrNotExist)
-		}
-		cmd = exec.Command(p, "--version")
-	} else {
-		const rustc = "/usr/bin/rustc"
-		if _, err := a.fs.Stat(rustc); err != nil {
-			return "", fmt.Errorf("%s: %w", path.Join(root, rustc), fs.ErrNotExist)
-		}
-		cmd = exec.Command("chroot", root, rustc, "--version")
+// rustc is the root's installed rustc, asked at most once per run.
+func (a *App) rustc() *toolchain.Rustc {
+	if a.installed == nil {
+		a.installed = toolchain.Installed(a.root, a.fs)
 	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return "", fmt.Errorf("%s: %v: %s", strings.Join(cmd.Args, " "), err, strings.TrimSpace(stderr.String()))
-		}
-		return "", fmt.Errorf("%s: %w", strings.Join(cmd.Args, " "), err)
-	}
-	return strings.TrimSuffix(stdout.String(), "\n"), nil
+	return a.installed
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/linux-librust/linux-librust/internal/kconfig"
 	"github.com/linux-librust/linux-librust/internal/rootfs"
+	"github.com/linux-librust/linux-librust/internal/toolchain"
 )
 
 // configName is the kernel configuration in a headers tree.
@@ -66,29 +67,20 @@ func (r *run) checkInstalledRustc() {
 	if want == "" {
 		return
 	}
-	if r.opts.RustcVersion == nil {
-		r.notInstalled(want)
-		return
+	got, err := "", error(toolchain.ErrNotInstalled)
+	if r.opts.RustcVersion != nil {
+		got, err = r.opts.RustcVersion()
+		got = strings.TrimSuffix(got, "\n")
 	}
-	got, err := r.opts.RustcVersion()
-	if errors.Is(err, fs.ErrNotExist) {
-		r.notInstalled(want)
-		return
-	}
-	if err != nil {
-		r.add("rustc-unusable", Warning, "", fmt.Sprintf("install the rustc that prints %q", want),
-			"cannot run rustc --version: %v", err)
-		return
-	}
-	got = strings.TrimSuffix(got, "\n")
-	if got != want {
-		r.add("rustc-installed-mismatch", Error, "", fmt.Sprintf("install the rustc that prints %q", want),
+	fix := fmt.Sprintf("install the rustc that prints %q", want)
+	switch toolchain.Judge(want, got, err) {
+	case toolchain.NotInstalled:
+		r.add("rustc-not-installed", Note, "", fix+" to build Rust modules", "no rustc installed: the version check was skipped")
+	case toolchain.Unusable:
+		r.add("rustc-unusable", Warning, "", fix, "cannot run rustc --version: %v", err)
+	case toolchain.Differs:
+		r.add("rustc-installed-mismatch", Error, "", fix,
 			"the installed rustc prints %q, but the kernel's Rust artifacts were built by %q: rustc refuses crates of any other version text, byte for byte (error E0514)",
 			got, want)
 	}
-}
-
-func (r *run) notInstalled(want string) {
-	r.add("rustc-not-installed", Note, "", fmt.Sprintf("install the rustc that prints %q to build Rust modules", want),
-		"no rustc installed: the version check was skipped")
 }

@@ -142,40 +142,23 @@ func (r *run) art(rel string) string { return path.Join(r.opts.Artifacts, rel) }
 // Verify checks one ABI's artifact set. It never fails: everything it cannot check is a
 // finding.
 func Verify(fsys afero.Fs, opts Options) Report {
-	rep := Report{Headers: opts.Headers, Artifacts: opts.Artifacts, Findings: []Finding{}}
-	r := &run{fsys: fsys, opts: opts, report: &rep,
+	r := newRun(fsys, opts)
+	r.verify()
+	sortFindings(r.report.Findings)
+	return *r.report
+}
+
+func newRun(fsys afero.Fs, opts Options) *run {
+	return &run{fsys: fsys, opts: opts,
+		report:   &Report{Headers: opts.Headers, Artifacts: opts.Artifacts, Findings: []Finding{}},
 		versions: map[string][]string{}, customTargets: map[string][]string{}, targetNames: map[string][]string{},
 		versionReported: map[string]bool{}}
-	r.verify()
-	sortFindings(rep.Findings)
-	return rep
 }
 
 func (r *run) verify() {
-	fix := "reinstall the package that ships " + r.opts.Artifacts + ", or rerun linux-librust collect"
-	if fi, err := r.fsys.Stat(r.opts.Artifacts); err != nil || !fi.IsDir() {
-		r.add("artifacts-missing", Error, r.opts.Artifacts, "install the linux-librust package of this kernel",
-			"the artifacts tree is missing")
+	if !r.readManifest() {
 		return
 	}
-	m, err := manifest.Read(r.fsys, r.opts.Artifacts)
-	if err != nil {
-		code := "manifest-invalid"
-		if errors.Is(err, fs.ErrNotExist) {
-			code = "manifest-missing"
-		}
-		r.add(code, Error, r.opts.Artifacts, fix, "%v", stripFix(err.Error(), fix))
-		return
-	}
-	r.manifest = m
-	r.report.ABI = m.ABI
-	r.report.Paths = m.Paths()
-	if want := layout.ABIFromPath(layout.ArtifactsPattern, r.opts.Artifacts); want != "" && want != m.ABI {
-		r.add("manifest-abi-mismatch", Error, path.Join(r.opts.Artifacts, layout.ManifestName),
-			"rebuild the package with linux-librust collect --abi "+want,
-			"the manifest describes the artifacts of kernel %s, but they are installed for %s", m.ABI, want)
-	}
-
 	present := r.checkFiles()
 	r.checkUnlisted()
 	if r.opts.Full {
@@ -193,6 +176,46 @@ func (r *run) verify() {
 		r.report.Findings = append(r.report.Findings, checkLinks(r.fsys, r.opts.Headers, r.opts.Artifacts, r.report.Paths, r.opts.Full)...)
 		r.checkShared()
 	}
+}
+
+// readManifest reads the manifest of the artifacts tree into r; false when there is
+// none to read (a finding says why).
+func (r *run) readManifest() bool {
+	fix := "reinstall the package that ships " + r.opts.Artifacts + ", or rerun linux-librust collect"
+	if fi, err := r.fsys.Stat(r.opts.Artifacts); err != nil || !fi.IsDir() {
+		r.add("artifacts-missing", Error, r.opts.Artifacts, "install the linux-librust package of this kernel",
+			"the artifacts tree is missing")
+		return false
+	}
+	m, err := manifest.Read(r.fsys, r.opts.Artifacts)
+	if err != nil {
+		code := "manifest-invalid"
+		if errors.Is(err, fs.ErrNotExist) {
+			code = "manifest-missing"
+		}
+		r.add(code, Error, r.opts.Artifacts, fix, "%v", stripFix(err.Error(), fix))
+		return false
+	}
+	r.manifest = m
+	r.report.ABI = m.ABI
+	r.report.Paths = m.Paths()
+	if want := layout.ABIFromPath(layout.ArtifactsPattern, r.opts.Artifacts); want != "" && want != m.ABI {
+		r.add("manifest-abi-mismatch", Error, path.Join(r.opts.Artifacts, layout.ManifestName),
+			"rebuild the package with linux-librust collect --abi "+want,
+			"the manifest describes the artifacts of kernel %s, but they are installed for %s", m.ABI, want)
+	}
+	return true
+}
+
+// neededRustc returns the version text the set needs, as checkVersions decides it: the
+// headers' CONFIG_RUSTC_VERSION_TEXT, else the manifest's.
+func (r *run) neededRustc() string {
+	if r.checkHeadersTree() {
+		if v := r.checkConfig(); v != "" {
+			return v
+		}
+	}
+	return r.manifest.RustcVersion
 }
 
 // stripFix removes the manifest package's own advice, which the finding's Fix carries.
