@@ -13,6 +13,7 @@ import (
 	"github.com/linux-librust/linux-librust/internal/layout"
 	"github.com/linux-librust/linux-librust/internal/logger"
 	"github.com/linux-librust/linux-librust/internal/rootfs"
+	"github.com/linux-librust/linux-librust/internal/state"
 )
 
 // execute carries out a plan. The record first gains the entries of what the plan will
@@ -34,15 +35,15 @@ func (e *Engine) execute(p *plan) error {
 	for _, a := range others {
 		recs = append(recs, p.others[a])
 	}
-	pres := make([]record, len(recs))
+	pres := make([]state.Record, len(recs))
 	for i, rs := range recs {
-		pre := rs.old.clone()
+		pre := rs.old.Clone()
 		for en := range rs.intent {
 			pre[en] = true
 		}
 		pres[i] = pre
-		if !pre.equal(rs.old) {
-			if err := writeRecord(e.FS, rs.abi, pre); err != nil {
+		if !pre.Equal(rs.old) {
+			if err := state.Write(e.FS, rs.abi, pre); err != nil {
 				return err
 			}
 		}
@@ -59,8 +60,8 @@ func (e *Engine) execute(p *plan) error {
 		if err != nil {
 			return errors.Join(runErr, err)
 		}
-		if !final.equal(pres[i]) || i == 0 && p.recordTemp {
-			if err := writeRecord(e.FS, rs.abi, final); err != nil {
+		if !final.Equal(pres[i]) || i == 0 && p.recordTemp {
+			if err := state.Write(e.FS, rs.abi, final); err != nil {
 				return errors.Join(runErr, err)
 			}
 		}
@@ -69,40 +70,40 @@ func (e *Engine) execute(p *plan) error {
 }
 
 // observe returns the entries of the record r of abi that still have something on disk.
-func (e *Engine) observe(abi string, r record) (record, error) {
-	out := record{}
+func (e *Engine) observe(abi string, r state.Record) (state.Record, error) {
+	out := state.Record{}
 	headers := layout.Headers(abi)
 	for en := range r {
-		l := path.Join(headers, en.path)
+		l := path.Join(headers, en.Path)
 		var keep bool
 		var err error
-		switch en.kind {
-		case entryDir:
+		switch en.Kind {
+		case state.Dir:
 			var fi os.FileInfo
 			fi, err = lstat(e.FS, l)
 			keep = err == nil && fi.IsDir()
 			if isAbsent(err) {
 				err = nil
 			}
-		case entryLink:
-			t := target(abi, en.path)
+		case state.Link:
+			t := target(abi, en.Path)
 			var k, kt kind
 			if k, _, err = e.lstat(l, t); err == nil {
 				kt, _, err = e.lstat(l+layout.TempSuffix, t)
 			}
 			keep = k == ours || kt == ours
-		case entryBackup:
+		case state.Backup:
 			var k, kt kind
 			if k, _, err = e.lstat(l+layout.BackupSuffix, ""); err == nil {
 				kt, _, err = e.lstat(l+layout.BackupTempSuffix, "")
 			}
 			keep = k != absent || kt != absent
-		case entryShared:
-			keep, _, err = e.serves("/"+en.path, abi)
-		case entrySharedBackup:
+		case state.Shared:
+			keep, _, err = e.serves("/"+en.Path, abi)
+		case state.SharedBackup:
 			// Kept while the backup exists and the link serves abi, or is no tool's
 			// link (the backup is still to be restored).
-			sp := "/" + en.path
+			sp := "/" + en.Path
 			var k, kt kind
 			if k, _, err = e.lstat(sp+layout.BackupSuffix, ""); err == nil {
 				kt, _, err = e.lstat(sp+layout.BackupTempSuffix, "")
@@ -272,4 +273,11 @@ func (e *Engine) copyFile(src, dst string, fi os.FileInfo) error {
 		return err
 	}
 	return e.FS.Chtimes(dst, fi.ModTime(), fi.ModTime())
+}
+
+func syncDir(fsys rootfs.FS, dir string) error {
+	if err := rootfs.SyncDir(fsys, dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/linux-librust/linux-librust/internal/logger"
 	"github.com/linux-librust/linux-librust/internal/manifest"
 	"github.com/linux-librust/linux-librust/internal/rootfs"
+	"github.com/linux-librust/linux-librust/internal/state"
 	"github.com/linux-librust/linux-librust/internal/treedump"
 )
 
@@ -127,22 +128,22 @@ func (f *fixture) dump() map[string]string { return treedump.Dump(f.t, f.root) }
 func linked(tree map[string]string, abi string, paths, dirs, backups []string) map[string]string {
 	out := clone(tree)
 	h := layout.Headers(abi)
-	r := record{}
+	r := state.Record{}
 	for _, d := range dirs {
 		out[h+"/"+d] = treedump.Dir(0o755)
-		r[entry{entryDir, d}] = true
+		r.Add(state.Dir, d)
 	}
 	for _, p := range paths {
 		out[h+"/"+p] = treedump.Symlink(target(abi, p))
-		r[entry{entryLink, p}] = true
+		r.Add(state.Link, p)
 	}
 	for _, b := range backups {
 		out[h+"/"+b+layout.BackupSuffix] = tree[h+"/"+b]
-		r[entry{entryBackup, b}] = true
+		r.Add(state.Backup, b)
 	}
 	addStateDir(out)
 	if len(r) > 0 {
-		out[recordPath(abi)] = treedump.File(0o644, string(r.marshal()))
+		out[state.Path(abi)] = treedump.File(0o644, string(r.Marshal()))
 	}
 	return out
 }

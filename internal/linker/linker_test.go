@@ -14,6 +14,7 @@ import (
 
 	"github.com/linux-librust/linux-librust/internal/faultfs"
 	"github.com/linux-librust/linux-librust/internal/layout"
+	"github.com/linux-librust/linux-librust/internal/state"
 	"github.com/linux-librust/linux-librust/internal/treedump"
 )
 
@@ -204,7 +205,7 @@ func TestUnlinkKeepsForeign(t *testing.T) {
 	want[h+"/rust/kernel"] = treedump.Dir(0o755)
 	want[h+"/rust/kernel/shipped-later.h"] = treedump.File(0o644, "a later headers package ships this")
 	want[h+"/rust/libcore.rmeta"] = treedump.Symlink("../../../lib/linux-librust-other/rust/libcore.rmeta")
-	want[recordPath(abi)] = treedump.File(0o644, "linux-librust-state 1\ndir rust\ndir rust/kernel\n")
+	want[state.Path(abi)] = treedump.File(0o644, "linux-librust-state 1\ndir rust\ndir rust/kernel\n")
 	requireTree(t, stateDir(want), f.dump())
 
 	// Once the foreign objects go, the next run removes the tool's directories.
@@ -302,7 +303,7 @@ func TestRepairAfterArtifactsRemoved(t *testing.T) {
 	require.Len(t, reports, 1)
 	want := map[string]string{}
 	for k, v := range before {
-		if strings.Contains(v, "linux-librust-"+abi) || k == recordPath(abi) {
+		if strings.Contains(v, "linux-librust-"+abi) || k == state.Path(abi) {
 			continue
 		}
 		want[k] = v
@@ -456,7 +457,7 @@ func TestStaleTemp(t *testing.T) {
 // left alone, while the other ABIs are served. A FIFO in its place must not hang.
 func TestDamagedRecord(t *testing.T) {
 	const other = "7.3.0-1-amd64"
-	rp := recordPath(abi)
+	rp := state.Path(abi)
 	tests := []struct {
 		name  string
 		plant func(f *fixture)
@@ -557,7 +558,7 @@ func TestBrokenManifest(t *testing.T) {
 	require.NoError(t, err)
 	h := layout.Headers(abi)
 	for k := range before {
-		if strings.HasPrefix(k, h+"/rust") || k == recordPath(abi) || k == h+"/scripts/target.json" {
+		if strings.HasPrefix(k, h+"/rust") || k == state.Path(abi) || k == h+"/scripts/target.json" {
 			delete(before, k)
 		}
 	}
@@ -568,7 +569,7 @@ func TestABIs(t *testing.T) {
 	f := newFixture(t)
 	f.headers("7.0.0-1-amd64", false)
 	f.artifacts("7.1.0-1-amd64", artifactSet)
-	f.write(recordPath("7.2.0-1-amd64"), "linux-librust-state 1\n")
+	f.write(state.Path("7.2.0-1-amd64"), "linux-librust-state 1\n")
 	f.write("/var/lib/linux-librust/.7.3.0.tmp", "")
 	f.write("/usr/src/linux-headers-", "")
 	f.write("/usr/src/linux-kbuild-7.2/x", "")

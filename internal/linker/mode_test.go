@@ -10,6 +10,7 @@ import (
 
 	"github.com/linux-librust/linux-librust/internal/faultfs"
 	"github.com/linux-librust/linux-librust/internal/layout"
+	"github.com/linux-librust/linux-librust/internal/state"
 	"github.com/linux-librust/linux-librust/internal/treedump"
 )
 
@@ -31,7 +32,7 @@ func TestUmask(t *testing.T) {
 	for _, tree := range []map[string]string{want, got} {
 		for k := range tree {
 			// The lock's directory and file belong to internal/lock.
-			if strings.HasPrefix(k, "/var") && k != recordPath(abi) {
+			if strings.HasPrefix(k, "/var") && k != state.Path(abi) {
 				delete(tree, k)
 			}
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/linux-librust/linux-librust/internal/layout"
 	"github.com/linux-librust/linux-librust/internal/logger"
 	"github.com/linux-librust/linux-librust/internal/manifest"
+	"github.com/linux-librust/linux-librust/internal/state"
 )
 
 // plan is what one command will do for one ABI.
@@ -29,8 +30,8 @@ type plan struct {
 	recordTemp         bool   // an interrupted run left a temporary record
 	actions            []Action
 	problems           []Problem
-	old                record               // the record as read
-	intent             record               // entries to add before acting (intent precedes change)
+	old                state.Record         // the record as read
+	intent             state.Record         // entries to add before acting (intent precedes change)
 	shared             map[string]bool      // shared paths of this ABI's artifacts (shared.go)
 	others             map[string]*recState // records of other ABIs a shared link concerns
 
@@ -148,18 +149,18 @@ func (e *Engine) plan(v *kbuild.View, abi string, md mode) (*plan, error) {
 		}
 	}
 
-	if p.old, err = readRecord(e.FS, abi); err != nil {
-		var dr *damagedRecord
+	if p.old, err = state.Read(e.FS, abi); err != nil {
+		var dr *state.DamagedError
 		if errors.As(err, &dr) {
 			// Without the record ownership is not decidable: change nothing here.
-			p.problem(ProblemStateRecord, dr.path, "%v", dr)
+			p.problem(ProblemStateRecord, dr.Path, "%v", dr)
 			p.frozen = true
 			return p, nil
 		}
 		return nil, err
 	}
-	p.intent = record{}
-	if p.recordTemp, err = e.exists(recordTemp(abi)); err != nil {
+	p.intent = state.Record{}
+	if p.recordTemp, err = e.exists(state.TempPath(abi)); err != nil {
 		return nil, err
 	}
 
@@ -215,8 +216,8 @@ func (e *Engine) plan(v *kbuild.View, abi string, md mode) (*plan, error) {
 		}
 	}
 	for e := range p.old {
-		if e.kind == entryLink || e.kind == entryBackup {
-			cands[e.path] = true
+		if e.Kind == state.Link || e.Kind == state.Backup {
+			cands[e.Path] = true
 		}
 	}
 	paths := make([]string, 0, len(cands))
@@ -249,9 +250,9 @@ func (e *Engine) plan(v *kbuild.View, abi string, md mode) (*plan, error) {
 func (s *planner) planAllShared(md mode) error {
 	for _, sp := range s.p.sharedPaths() {
 		err := s.planShared(sp, md)
-		var dr *damagedRecord
+		var dr *state.DamagedError
 		if errors.As(err, &dr) {
-			s.p.problem(ProblemStateRecord, dr.path, "%s not changed: %v", sp, dr)
+			s.p.problem(ProblemStateRecord, dr.Path, "%s not changed: %v", sp, dr)
 			continue
 		}
 		if err != nil {
@@ -369,11 +370,11 @@ func (s *planner) linkOne(rel string) error {
 		for _, d := range ps.missing {
 			if !s.made[d] {
 				s.made[d] = true
-				p.intent[entry{entryDir, d}] = true
+				p.intent.Add(state.Dir, d)
 				p.add(Action{Op: OpMkdir, Path: s.abs(d), rel: d})
 			}
 		}
-		p.intent[entry{entryLink, rel}] = true
+		p.intent.Add(state.Link, rel)
 		p.add(Action{Op: OpLink, Path: l, Target: t, rel: rel})
 		return nil
 	}
@@ -403,16 +404,16 @@ func (s *planner) linkOne(rel string) error {
 	switch k {
 	case ours:
 		p.linked++
-		p.intent[entry{entryLink, rel}] = true
+		p.intent.Add(state.Link, rel)
 		if backedUp {
-			p.intent[entry{entryBackup, rel}] = true
+			p.intent.Add(state.Backup, rel)
 		}
 		return nil
 	case absent:
 		if backedUp {
-			p.intent[entry{entryBackup, rel}] = true
+			p.intent.Add(state.Backup, rel)
 		}
-		p.intent[entry{entryLink, rel}] = true
+		p.intent.Add(state.Link, rel)
 		p.add(Action{Op: OpLink, Path: l, Target: t, rel: rel})
 		return nil
 	}
@@ -422,8 +423,8 @@ func (s *planner) linkOne(rel string) error {
 		return err
 	}
 	return s.inTheWay(l, t, rel, k, cur, backedUp, bk, func() {
-		p.intent[entry{entryBackup, rel}] = true
-		p.intent[entry{entryLink, rel}] = true
+		p.intent.Add(state.Backup, rel)
+		p.intent.Add(state.Link, rel)
 	})
 }
 
@@ -473,7 +474,7 @@ func (s *planner) inTheWay(l, t, rel string, k kind, cur string, backedUp bool, 
 // backupState reports whether rel has a complete backup of the tool, and plans the
 // removal of an incomplete copy.
 func (s *planner) backupState(rel string) (bool, error) {
-	if !s.p.old.has(entryBackup, rel) {
+	if !s.p.old.Has(state.Backup, rel) {
 		return false, nil
 	}
 	l := s.abs(rel)
@@ -601,7 +602,7 @@ func (s *planner) unlinkOne(rel string) error {
 		p.add(Action{Op: OpClean, Path: l + layout.BackupSuffix, rel: rel})
 		return nil
 	}
-	p.intent[entry{entryBackup, rel}] = true
+	p.intent.Add(state.Backup, rel)
 	p.problem(ProblemRestoreBlocked, l, "cannot restore %s from %s: %s is now %s not made by linux-librust; move one of them away and rerun",
 		l, l+layout.BackupSuffix, l, k)
 	return nil
@@ -623,7 +624,7 @@ func (s *planner) planDirs(md mode) error {
 	p := s.p
 	cands := map[string]bool{}
 	perms := map[string]fs.FileMode{}
-	for _, d := range p.old.paths(entryDir) {
+	for _, d := range p.old.Paths(state.Dir) {
 		if fi, err := lstat(s.e.FS, s.abs(d)); err == nil && fi.IsDir() {
 			cands[d] = true
 			perms[d] = fi.Mode().Perm()
@@ -636,21 +637,21 @@ func (s *planner) planDirs(md mode) error {
 	// does the tool remove directories it did not create, and only empty ones.
 	inHeaders := 0
 	for e := range p.old {
-		if e.headersEntry() {
+		if e.InHeaders() {
 			inHeaders++
 		}
 	}
 	leftovers := md != modeLink && !p.headersPresent && (inHeaders > 0 || len(p.actions) > 0)
 	if leftovers {
 		for e := range p.old {
-			if !e.headersEntry() {
+			if !e.InHeaders() {
 				continue
 			}
-			for d := path.Dir(e.path); d != "."; d = path.Dir(d) {
+			for d := path.Dir(e.Path); d != "."; d = path.Dir(d) {
 				cands[d] = true
 			}
-			if e.kind == entryDir {
-				cands[e.path] = true
+			if e.Kind == state.Dir {
+				cands[e.Path] = true
 			}
 		}
 		cands["."] = true
@@ -674,10 +675,10 @@ func (s *planner) planDirs(md mode) error {
 		return list[i] < list[j]
 	})
 	for _, d := range list {
-		recorded := p.old.has(entryDir, d)
+		recorded := p.old.Has(state.Dir, d)
 		if s.needed[d] || s.made[d] {
 			if recorded {
-				p.intent[entry{entryDir, d}] = true
+				p.intent.Add(state.Dir, d)
 				if perm, ok := perms[d]; ok && perm != dirMode {
 					// An interruption between mkdir and chmod under a strict umask.
 					p.add(Action{Op: OpChmod, Path: s.abs(d), rel: d})
@@ -700,7 +701,7 @@ func (s *planner) planDirs(md mode) error {
 		}
 		if !empty {
 			if recorded {
-				p.intent[entry{entryDir, d}] = true
+				p.intent.Add(state.Dir, d)
 			}
 			continue
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/linux-librust/linux-librust/internal/faultfs"
 	"github.com/linux-librust/linux-librust/internal/layout"
+	"github.com/linux-librust/linux-librust/internal/state"
 )
 
 // checker is an Engine.Check that fails for the ABIs in bad and counts its calls.
@@ -163,15 +164,15 @@ func TestProblemsLinkNothing(t *testing.T) {
 			kept = append(kept, p)
 		}
 	}
-	want[recordPath(abi)] = linked(nil, abi, kept, createdDirs, nil)[recordPath(abi)]
+	want[state.Path(abi)] = linked(nil, abi, kept, createdDirs, nil)[state.Path(abi)]
 	requireTree(t, want, f.dump())
 	// The record is written once, after the removal: no entry for what is not made
 	// was written before.
-	tmp := recordTemp(abi)
+	tmp := state.TempPath(abi)
 	assert.Equal(t, []string{
 		"remove " + h + "/rust/libcore.rmeta", "sync " + h + "/rust",
 		"remove " + tmp, "openfile " + tmp, "write " + tmp, "sync " + tmp, "close " + tmp, "chmod " + tmp,
-		"rename " + tmp + " " + recordPath(abi), "sync " + layout.StateDir,
+		"rename " + tmp + " " + state.Path(abi), "sync " + layout.StateDir,
 	}, ff.Ops())
 
 	// Once the foreign file goes, everything is linked.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/linux-librust/linux-librust/internal/kbuild"
 	"github.com/linux-librust/linux-librust/internal/layout"
+	"github.com/linux-librust/linux-librust/internal/state"
 )
 
 // Shared artifacts (package kbuild: the shared path, its members, the owner of the
@@ -47,7 +48,7 @@ func (e *Engine) serves(sp, abi string) (mine, any bool, err error) {
 // recState is a record a plan reads and extends.
 type recState struct {
 	abi         string
-	old, intent record
+	old, intent state.Record
 }
 
 // rec returns the record of abi for this plan, reading another ABI's once.
@@ -59,11 +60,11 @@ func (s *planner) rec(abi string) (*recState, error) {
 	if r, ok := p.others[abi]; ok {
 		return r, nil
 	}
-	old, err := readRecord(s.e.FS, abi)
+	old, err := state.Read(s.e.FS, abi)
 	if err != nil {
 		return nil, err
 	}
-	r := &recState{abi: abi, old: old, intent: record{}}
+	r := &recState{abi: abi, old: old, intent: state.Record{}}
 	if p.others == nil {
 		p.others = map[string]*recState{}
 	}
@@ -79,8 +80,8 @@ func (p *plan) sharedPaths() []string {
 		set[sp] = true
 	}
 	for en := range p.old {
-		if !en.headersEntry() {
-			set["/"+en.path] = true
+		if !en.InHeaders() {
+			set["/"+en.Path] = true
 		}
 	}
 	list := make([]string, 0, len(set))
@@ -155,7 +156,7 @@ func (s *planner) planShared(sp string, md mode) error {
 		if err != nil {
 			return err
 		}
-		backupRecorded = backupRecorded || r.old.has(entrySharedBackup, key)
+		backupRecorded = backupRecorded || r.old.Has(state.SharedBackup, key)
 	}
 	bk, _, err := e.lstat(sp+layout.BackupSuffix, "")
 	if err != nil {
@@ -232,9 +233,9 @@ func (s *planner) linkShared(sp, key string, ms []kbuild.Member, mine *kbuild.Me
 		return err
 	}
 	claim := func(backup bool) {
-		w.intent[entry{entryShared, key}] = true
+		w.intent.Add(state.Shared, key)
 		if backup {
-			w.intent[entry{entrySharedBackup, key}] = true
+			w.intent.Add(state.SharedBackup, key)
 		}
 	}
 	switch k {

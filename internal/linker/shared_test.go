@@ -15,6 +15,7 @@ import (
 
 	"github.com/linux-librust/linux-librust/internal/faultfs"
 	"github.com/linux-librust/linux-librust/internal/layout"
+	"github.com/linux-librust/linux-librust/internal/state"
 	"github.com/linux-librust/linux-librust/internal/treedump"
 )
 
@@ -84,22 +85,22 @@ func debianLinked(tree map[string]string, abis []string, into string, backup boo
 		return out
 	}
 	out[sp] = treedump.Symlink("../../linux-librust-" + into + "/scripts/target.json")
-	r := record{}
+	r := state.Record{}
 	if contains(abis, into) {
 		for _, d := range createdDirs {
-			r[entry{entryDir, d}] = true
+			r.Add(state.Dir, d)
 		}
 		for _, p := range rustPaths {
-			r[entry{entryLink, p}] = true
+			r.Add(state.Link, p)
 		}
 	}
-	r[entry{entryShared, spKey}] = true
+	r.Add(state.Shared, spKey)
 	if backup {
-		r[entry{entrySharedBackup, spKey}] = true
+		r.Add(state.SharedBackup, spKey)
 		out[sp+layout.BackupSuffix] = tree[sp]
 	}
 	addStateDir(out)
-	out[recordPath(into)] = treedump.File(0o644, string(r.marshal()))
+	out[state.Path(into)] = treedump.File(0o644, string(r.Marshal()))
 	return out
 }
 
@@ -143,7 +144,7 @@ func TestSharedOneFlavour(t *testing.T) {
 	requireTree(t, want, f.dump())
 	assert.Equal(t, treedump.File(0o644, "linux-librust-state 1\ndir rust\ndir rust/kernel\ndir rust/kernel/sub\n"+
 		"link rust/kernel/sub/another.rmeta\nlink rust/kernel/sub/deep.rmeta\nlink rust/libcore.rmeta\n"+
-		"link rust/libkernel.rmeta\nlink rust/libmacros.so\nshared "+spKey+"\n"), want[recordPath(amd64)])
+		"link rust/libkernel.rmeta\nlink rust/libmacros.so\nshared "+spKey+"\n"), want[state.Path(amd64)])
 	// The build sees the real file through the headers' scripts link.
 	data, err := os.ReadFile(filepath.Join(f.root, layout.Headers(amd64), "scripts/target.json"))
 	require.NoError(t, err)

@@ -137,39 +137,3 @@ func TestRepairAllStatusRoot(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, ff.Ops())
 }
-
-func TestRecordParse(t *testing.T) {
-	r, err := parseRecord([]byte("linux-librust-state 1\nbackup a/b\ndir a\nlink a/b\n"))
-	require.NoError(t, err)
-	assert.Equal(t, record{{entryBackup, "a/b"}: true, {entryDir, "a"}: true, {entryLink, "a/b"}: true}, r)
-	assert.Equal(t, "linux-librust-state 1\nbackup a/b\ndir a\nlink a/b\n", string(r.marshal()))
-	for in, msg := range map[string]string{
-		"":                                        "truncated",
-		"linux-librust-state 2\n":                 `line 1: "linux-librust-state 2" is not`,
-		"linux-librust-state 1\nfile a\n":         `line 2: "file a" is not`,
-		"linux-librust-state 1\ndir ../etc\n":     `line 2: artifact path "../etc": ".." component`,
-		"linux-librust-state 1\ndir /etc\n":       "absolute",
-		"linux-librust-state 1\ndir a\ndir a\n":   "line 3: dir a repeated",
-		"linux-librust-state 1\ndir a":            "truncated",
-		"linux-librust-state 1\ndir\n":            `line 2: "dir" is not`,
-		"linux-librust-state 1\n" + "dir a\x00\n": "not allowed",
-	} {
-		_, err := parseRecord([]byte(in))
-		require.Error(t, err, in)
-		assert.Contains(t, err.Error(), msg, in)
-	}
-}
-
-func FuzzParseRecord(f *testing.F) {
-	f.Add([]byte("linux-librust-state 1\nbackup a/b\ndir a\nlink a/b\n"))
-	f.Add([]byte("linux-librust-state 1\n"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		r, err := parseRecord(data)
-		if err != nil {
-			return
-		}
-		again, err := parseRecord(r.marshal())
-		require.NoError(t, err)
-		require.True(t, r.equal(again))
-	})
-}

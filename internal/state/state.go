@@ -1,4 +1,8 @@
-package linker
+// Package state owns the state record <StateDir>/<ABI>: what linux-librust made in the
+// headers tree of that ABI and in linux-kbuild trees, so that ownership stays decidable
+// after a crash. It parses, prints, reads and atomically writes records; what an entry
+// means for a command is the linker's.
+package state
 
 import (
 	"errors"
@@ -16,8 +20,7 @@ import (
 	"github.com/linux-librust/linux-librust/internal/rootfs"
 )
 
-// The state record <StateDir>/<ABI> lists what linux-librust made in the headers tree of
-// that ABI, so that ownership stays decidable after a crash. It is text:
+// The record is text:
 //
 //	linux-librust-state 1
 //	backup rust/libfoo.rmeta
@@ -29,8 +32,8 @@ import (
 // <path>.linux-librust-backup, "link" a link it created (an index: a link is the tool's
 // only when its target is exactly the expected one). "shared" and "shared-backup" name,
 // relative to the root, a shared link in a linux-kbuild tree that may point into this
-// ABI's artifacts tree and the foreign object --force moved aside from there (see
-// shared.go); the link's target says which ABI it serves. Entries are added BEFORE the
+// ABI's artifacts tree and the foreign object --force moved aside from there (package
+// kbuild); the link's target says which ABI it serves. Entries are added BEFORE the
 // change is made and dropped after it is undone, so the record always covers the disk;
 // entries with nothing on disk are pruned. The file is replaced atomically (temporary
 // file, fsync, rename, directory fsync) and removed when empty.
@@ -39,39 +42,48 @@ const recordHeader = "linux-librust-state 1"
 // maxRecordBytes bounds a record: a few thousand entries.
 const maxRecordBytes = 1 << 20
 
-type entryKind string
+// Kind is the kind of an entry.
+type Kind string
 
+// Kinds of entries.
 const (
-	entryBackup entryKind = "backup"
-	entryDir    entryKind = "dir"
-	entryLink   entryKind = "link"
+	Backup Kind = "backup"
+	Dir    Kind = "dir"
+	Link   Kind = "link"
 	// root-relative paths in a linux-kbuild tree
-	entryShared       entryKind = "shared"
-	entrySharedBackup entryKind = "shared-backup"
+	Shared       Kind = "shared"
+	SharedBackup Kind = "shared-backup"
 )
 
-// headersEntry tells whether e names a path inside the headers tree.
-func (e entry) headersEntry() bool { return e.kind != entryShared && e.kind != entrySharedBackup }
-
-type entry struct {
-	kind entryKind
-	path string
+// Entry is one line of a record.
+type Entry struct {
+	Kind Kind
+	Path string
 }
 
-// record is a set of entries.
-type record map[entry]bool
+// InHeaders tells whether e names a path inside the headers tree.
+func (e Entry) InHeaders() bool { return e.Kind != Shared && e.Kind != SharedBackup }
 
-func (r record) has(k entryKind, p string) bool { return r[entry{k, p}] }
+// Record is a set of entries.
+type Record map[Entry]bool
 
-func (r record) clone() record {
-	c := make(record, len(r))
+// Add adds the entry of kind k for p.
+func (r Record) Add(k Kind, p string) { r[Entry{k, p}] = true }
+
+// Has tells whether r holds the entry of kind k for p.
+func (r Record) Has(k Kind, p string) bool { return r[Entry{k, p}] }
+
+// Clone returns a copy of r.
+func (r Record) Clone() Record {
+	c := make(Record, len(r))
 	for e := range r {
 		c[e] = true
 	}
 	return c
 }
 
-func (r record) equal(o record) bool {
+// Equal tells whether r and o hold the same entries.
+func (r Record) Equal(o Record) bool {
 	if len(r) != len(o) {
 		return false
 	}
@@ -83,21 +95,23 @@ func (r record) equal(o record) bool {
 	return true
 }
 
-func (r record) paths(k entryKind) []string {
+// Paths returns the sorted paths of the entries of kind k.
+func (r Record) Paths(k Kind) []string {
 	var ps []string
 	for e := range r {
-		if e.kind == k {
-			ps = append(ps, e.path)
+		if e.Kind == k {
+			ps = append(ps, e.Path)
 		}
 	}
 	sort.Strings(ps)
 	return ps
 }
 
-func (r record) marshal() []byte {
+// Marshal returns the text of r.
+func (r Record) Marshal() []byte {
 	lines := make([]string, 0, len(r))
 	for e := range r {
-		lines = append(lines, string(e.kind)+" "+e.path)
+		lines = append(lines, string(e.Kind)+" "+e.Path)
 	}
 	sort.Strings(lines)
 	var b strings.Builder
@@ -108,7 +122,8 @@ func (r record) marshal() []byte {
 	return []byte(b.String())
 }
 
-func parseRecord(data []byte) (record, error) {
+// Parse parses the text of a record.
+func Parse(data []byte) (Record, error) {
 	if len(data) > maxRecordBytes {
 		return nil, fmt.Errorf("larger than %d bytes", maxRecordBytes)
 	}
@@ -120,11 +135,11 @@ func parseRecord(data []byte) (record, error) {
 	if lines[0] != recordHeader {
 		return nil, fmt.Errorf("line 1: %q is not %q", trunc(lines[0]), recordHeader)
 	}
-	r := record{}
+	r := Record{}
 	for i, l := range lines[1:] {
 		kind, p, ok := strings.Cut(l, " ")
-		switch entryKind(kind) {
-		case entryBackup, entryDir, entryLink, entryShared, entrySharedBackup:
+		switch Kind(kind) {
+		case Backup, Dir, Link, Shared, SharedBackup:
 		default:
 			ok = false
 		}
@@ -134,7 +149,7 @@ func parseRecord(data []byte) (record, error) {
 		if err := manifest.CheckPath(p); err != nil {
 			return nil, fmt.Errorf("line %d: %w", i+2, err)
 		}
-		e := entry{entryKind(kind), p}
+		e := Entry{Kind(kind), p}
 		if r[e] {
 			return nil, fmt.Errorf("line %d: %s %s repeated", i+2, kind, p)
 		}
@@ -150,47 +165,48 @@ func trunc(s string) string {
 	return s
 }
 
-func recordPath(abi string) string { return path.Join(layout.StateDir, abi) }
+// Path returns the path of abi's record.
+func Path(abi string) string { return path.Join(layout.StateDir, abi) }
 
-// recordTemp is the temporary name of a record being written. A leading dot cannot
-// start an ABI, so it is never taken for a record.
-func recordTemp(abi string) string { return path.Join(layout.StateDir, "."+abi+".tmp") }
+// TempPath is the temporary name of a record being written. A leading dot cannot start
+// an ABI, so it is never taken for a record.
+func TempPath(abi string) string { return path.Join(layout.StateDir, "."+abi+".tmp") }
 
-// damagedRecord is a state record that cannot be understood: a per-ABI problem
-// (ProblemStateRecord), never a reason to stop working on the other ABIs.
-type damagedRecord struct {
-	path string
-	err  error
+// DamagedError is a state record that cannot be understood: a problem of its ABI,
+// never a reason to stop working on the other ABIs.
+type DamagedError struct {
+	Path string
+	Err  error
 }
 
-func (d *damagedRecord) Error() string {
+func (d *DamagedError) Error() string {
 	return fmt.Sprintf("state record %s is damaged: %v; linux-librust leaves this kernel alone until it is fixed: inspect the file, remove it, then run linux-librust repair %s (links are recognised by their targets, but directories linux-librust created then stay)",
-		d.path, d.err, path.Base(d.path))
+		d.Path, d.Err, path.Base(d.Path))
 }
 
-func (d *damagedRecord) Unwrap() error { return d.err }
+func (d *DamagedError) Unwrap() error { return d.Err }
 
-// readRecord returns the record of abi; a missing record is empty. Anything but a
-// regular file (a FIFO that would block the read, a link, a directory) and text that
-// does not parse are a *damagedRecord.
-func readRecord(fsys rootfs.FS, abi string) (record, error) {
-	p := recordPath(abi)
-	fi, err := lstat(fsys, p)
-	if isAbsent(err) {
-		return record{}, nil
+// Read returns the record of abi; a missing record is empty. Anything but a regular
+// file (a FIFO that would block the read, a link, a directory) and text that does not
+// parse are a *DamagedError.
+func Read(fsys rootfs.FS, abi string) (Record, error) {
+	p := Path(abi)
+	fi, _, err := fsys.LstatIfPossible(p)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		return Record{}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read state record %s: %w", p, err)
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, &damagedRecord{p, fmt.Errorf("not a regular file but %s", typeName(fi.Mode()))}
+		return nil, &DamagedError{p, fmt.Errorf("not a regular file but %s", typeName(fi.Mode()))}
 	}
 	// O_NONBLOCK: should a FIFO replace the file meanwhile, opening it must not wait
 	// for a writer; O_NOFOLLOW: nor may a link be followed.
 	f, err := fsys.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOFOLLOW, 0)
 	if err != nil {
 		if errors.Is(err, syscall.ELOOP) {
-			return nil, &damagedRecord{p, errors.New("not a regular file but a symbolic link")}
+			return nil, &DamagedError{p, errors.New("not a regular file but a symbolic link")}
 		}
 		return nil, fmt.Errorf("read state record %s: %w", p, err)
 	}
@@ -199,15 +215,15 @@ func readRecord(fsys rootfs.FS, abi string) (record, error) {
 		return nil, fmt.Errorf("read state record %s: %w", p, err)
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, &damagedRecord{p, fmt.Errorf("not a regular file but %s", typeName(fi.Mode()))}
+		return nil, &DamagedError{p, fmt.Errorf("not a regular file but %s", typeName(fi.Mode()))}
 	}
 	data, err := io.ReadAll(io.LimitReader(f, maxRecordBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("read state record %s: %w", p, err)
 	}
-	r, err := parseRecord(data)
+	r, err := Parse(data)
 	if err != nil {
-		return nil, &damagedRecord{p, err}
+		return nil, &DamagedError{p, err}
 	}
 	return r, nil
 }
@@ -229,9 +245,9 @@ func typeName(m fs.FileMode) string {
 	return "a special file"
 }
 
-// writeRecord replaces the record of abi atomically, or removes it when r is empty.
-func writeRecord(fsys rootfs.FS, abi string, r record) error {
-	p, tmp := recordPath(abi), recordTemp(abi)
+// Write replaces the record of abi atomically, or removes it when r is empty.
+func Write(fsys rootfs.FS, abi string, r Record) error {
+	p, tmp := Path(abi), TempPath(abi)
 	if err := fsys.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("remove stale %s: %w", tmp, err)
 	}
@@ -248,7 +264,7 @@ func writeRecord(fsys rootfs.FS, abi string, r record) error {
 	if err != nil {
 		return fmt.Errorf("write state record %s: %w", p, err)
 	}
-	_, err = f.Write(r.marshal())
+	_, err = f.Write(r.Marshal())
 	if err == nil {
 		err = f.Sync()
 	}
