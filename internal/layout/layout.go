@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"path"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/spf13/afero"
 )
@@ -65,10 +66,23 @@ func ValidateABI(abi string) error {
 		c := abi[i]
 		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 		if !ok && (i == 0 || !strings.ContainsRune(".+~_-", rune(c))) {
-			return fmt.Errorf("invalid kernel ABI %q: character %q at offset %d; a kernel release has letters, digits and .+~_- and starts with a letter or digit (e.g. 7.2.13+deb14-amd64)", abi, c, i)
+			return fmt.Errorf("invalid kernel ABI %q: %s at offset %d; a kernel release has letters, digits and .+~_- and starts with a letter or digit (e.g. 7.2.13+deb14-amd64)", abi, badChar(abi[i:]), i)
 		}
 	}
 	return nil
+}
+
+// badChar names the first character of s: the rune when s starts with valid UTF-8,
+// else the byte.
+func badChar(s string) string {
+	r, size := utf8.DecodeRuneInString(s)
+	switch {
+	case r == utf8.RuneError && size <= 1:
+		return fmt.Sprintf("byte %#02x (not UTF-8)", s[0])
+	case r >= utf8.RuneSelf:
+		return fmt.Sprintf("character %q (%U)", r, r)
+	}
+	return fmt.Sprintf("character %q", r)
 }
 
 // ABIFromPath returns the ABI encoded in p by pattern, or "" when p does not match.

@@ -25,7 +25,8 @@ func TestValidateABI(t *testing.T) {
 		{"7.2 amd64", "character ' ' at offset 3"},
 		{"7.2\n", "character '\\n' at offset 3"},
 		{"7.2\x00", "character '\\x00' at offset 3"},
-		{"7.2.13é", "character"},
+		{"7.2.13é", "character 'é' (U+00E9) at offset 6"},
+		{"7.2.13\xc3", "byte 0xc3 (not UTF-8) at offset 6"},
 		{strings.Repeat("a", MaxABILen), ""},
 		{strings.Repeat("a", MaxABILen+1), "longer than 200 bytes"},
 	}
