@@ -4,7 +4,9 @@ GO       ?= go
 export PATH := $(PATH):/usr/local/go/bin
 BUILD    ?= build
 BIN      := $(BUILD)/linux-librust
-GOFLAGS_BUILD := -trimpath -ldflags=-buildid=
+# The version --version prints: the upstream version of debian/changelog.
+VERSION  ?= $(shell awk -F'[()]' 'NR == 1 { sub(/-[^-]*$$/, "", $$2); print $$2 }' debian/changelog)
+GOFLAGS_BUILD := -trimpath -ldflags='-buildid= -X github.com/linux-librust/linux-librust/internal/cli.Version=$(VERSION)'
 # A short fuzz run per target in `make test`; `make fuzz FUZZTIME=10m` for a long one.
 FUZZTIME ?= 4s
 

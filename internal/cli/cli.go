@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"time"
@@ -26,6 +27,24 @@ const (
 	ExitProblems = 1
 	ExitUsage    = 2
 )
+
+// Version is the version --version prints. Packagers set it at link time:
+//
+//	go build -ldflags "-X github.com/linux-librust/linux-librust/internal/cli.Version=0.1.0" ./cmd/linux-librust
+//
+// When it is empty the module version recorded by the Go toolchain is used.
+var Version string
+
+// version returns Version, else the main module's version from the build info.
+func version() string {
+	if Version != "" {
+		return Version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}
 
 // App holds what a command run needs from the outside world.
 type App struct {
@@ -79,12 +98,37 @@ tree /usr/src/linux-headers-ABI, checks that they are intact and that they match
 the kernel configuration and the installed rustc, reports and repairs.
 
 Exit status: 0 done or nothing to do, 1 refused or problems found, 2 usage error.`,
+		Version:           version(),
 		SilenceUsage:      true,
 		SilenceErrors:     true,
 		DisableAutoGenTag: true,
 		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
-		PersistentPreRunE: func(cmd *cobra.Command, args []string) error { return a.setup() },
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if cmd == cmd.Root() {
+				return nil // no command: nothing to set up
+			}
+			return a.setup()
+		},
+		// Any argument left for the root is an unknown command.
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageErrorf("unknown command %q", args[0])
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var names []string
+			for _, c := range cmd.Commands() {
+				if c.IsAvailableCommand() && c.Name() != "help" {
+					names = append(names, c.Name())
+				}
+			}
+			fmt.Fprintf(a.Stderr, "Usage: linux-librust [GLOBAL FLAGS] COMMAND [ARG...]\nCommands: %s\n", strings.Join(names, ", "))
+			return usageErrorf("no command given")
+		},
 	}
+	root.Flags().Bool("version", false, "print the version and exit")
+	root.SetVersionTemplate("{{.Name}} {{.Version}}\n")
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.opts.root, "root", "", "operate on the system under `DIR` (default: $DPKG_ROOT when set, else /)")
 	pf.BoolVar(&a.opts.dryRun, "dry-run", false, "print what would be done, change nothing")
@@ -94,7 +138,16 @@ Exit status: 0 done or nothing to do, 1 refused or problems found, 2 usage error
 	pf.BoolVar(&a.opts.json, "json", false, "print data as JSON (status, verify)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError(err) })
 	for _, mk := range commands {
-		root.AddCommand(mk(a))
+		c := mk(a)
+		if check := c.Args; check != nil {
+			c.Args = func(cmd *cobra.Command, args []string) error {
+				if err := check(cmd, args); err != nil {
+					return usageError(err)
+				}
+				return nil
+			}
+		}
+		root.AddCommand(c)
 	}
 	sort.Slice(root.Commands(), func(i, j int) bool { return root.Commands()[i].Name() < root.Commands()[j].Name() })
 	return root
@@ -124,10 +177,6 @@ func (a *App) Run(args []string) int {
 			fmt.Fprintln(a.Stderr, "Try 'linux-librust --help' for more information.")
 		}
 		return ee.code
-	case isCobraUsage(err):
-		a.printError(err)
-		fmt.Fprintln(a.Stderr, "Try 'linux-librust --help' for more information.")
-		return ExitUsage
 	default:
 		a.printError(err)
 		return ExitProblems
@@ -140,14 +189,6 @@ func (a *App) printError(err error) {
 	for _, line := range strings.Split(err.Error(), "\n") {
 		fmt.Fprintf(a.Stderr, "E: %s\n", line)
 	}
-}
-
-// isCobraUsage recognises the errors cobra returns for an unknown command or
-// misplaced arguments (it has no typed errors for them).
-func isCobraUsage(err error) bool {
-	s := err.Error()
-	return strings.HasPrefix(s, "unknown command") || strings.Contains(s, "arg(s)") ||
-		strings.HasPrefix(s, "unknown flag") || strings.HasPrefix(s, "unknown shorthand flag")
 }
 
 // exitError carries an exit status; err, when not nil, is printed once.
