@@ -89,7 +89,7 @@ Paths are taken as given, not inside --root: collect works on a build tree.`,
 			for _, art := range m.Artifacts {
 				a.log.Debugf("%s: %s, %d bytes", art.Path, art.Kind, art.Size)
 			}
-			a.log.Log(logger.Event{Level: logger.Info, Kind: "collect", ABI: m.ABI, Path: destAbs,
+			a.log.Log(logger.Event{Level: logger.Info, Kind: logger.KindCollect, ABI: m.ABI, Path: destAbs,
 				Message: fmt.Sprintf("collected %d Rust artifacts of %s (%s) into %s", len(m.Artifacts), m.ABI, m.RustcVersion, destAbs)})
 			return nil
 		},

@@ -101,5 +101,7 @@ func TestSecondInstanceWaitsThenGivesUp(t *testing.T) {
 	assert.Contains(t, errb.String(), "E: ")
 	assert.Contains(t, errb.String(), "/var/lib/linux-librust/lock is held by process "+strconv.Itoa(os.Getpid()))
 	assert.Contains(t, errb.String(), "wait for it to finish")
+	assert.Equal(t, 1, strings.Count(errb.String(), "I: waiting up to 200ms for the lock /var/lib/linux-librust/lock, held by process "+strconv.Itoa(os.Getpid())+"\n"),
+		"the wait is announced once: %s", errb.String())
 	assert.Equal(t, before, treedump.Dump(t, root), "nothing changes without the lock")
 }

@@ -196,7 +196,7 @@ func (a *App) checkRustc(e *linker.Engine) error {
 	}
 	var affected []string
 	for _, m := range verifier.CheckRustc(a.fs, list, a.rustc().Version) {
-		ev := logger.Event{Level: logger.Warn, Kind: "rustc", ABI: m.ABI, Message: m.Message()}
+		ev := logger.Event{Level: logger.Warn, Kind: logger.KindRustc, ABI: m.ABI, Message: m.Message()}
 		switch m.Verdict {
 		case toolchain.Matches:
 			ev.Level = logger.Info
@@ -209,7 +209,7 @@ func (a *App) checkRustc(e *linker.Engine) error {
 		a.log.Log(ev)
 	}
 	if len(affected) > 0 {
-		a.log.Log(logger.Event{Level: logger.Warn, Kind: "rustc", Message: fmt.Sprintf("rustc changed: %d kernel(s) affected: %s", len(affected), strings.Join(affected, " "))})
+		a.log.Log(logger.Event{Level: logger.Warn, Kind: logger.KindRustc, Message: fmt.Sprintf("rustc changed: %d kernel(s) affected: %s", len(affected), strings.Join(affected, " "))})
 	}
 	return nil
 }

@@ -23,7 +23,7 @@ func (a *App) engine() *linker.Engine {
 		// The plan is what a dry run was asked for: -q does not hide it.
 		plan := logger.New(a.Stderr, logger.Options{})
 		log = func(ev logger.Event) {
-			if ev.Kind == linker.KindPlan {
+			if ev.Kind == logger.KindPlan {
 				plan.Log(ev)
 			}
 			a.log.Log(ev)
@@ -48,7 +48,7 @@ func (a *App) check(abi string) []linker.Problem {
 		switch f.Severity {
 		case verifier.Note:
 		case verifier.Warning:
-			a.log.Log(logger.Event{Level: logger.Warn, Kind: "verify", ABI: abi, Path: f.Path, Message: f.String()})
+			a.log.Log(logger.Event{Level: logger.Warn, Kind: logger.KindVerify, ABI: abi, Path: f.Path, Message: f.String()})
 		default:
 			probs = append(probs, linker.Problem{Kind: linker.ProblemCheck, Path: f.Path, Message: f.String()})
 		}

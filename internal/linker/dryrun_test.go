@@ -21,7 +21,7 @@ func TestDryRunEvents(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, events, len(r.Actions))
 	for _, ev := range events {
-		assert.Equal(t, KindPlan, ev.Kind, ev.Message)
+		assert.Equal(t, logger.KindPlan, ev.Kind, ev.Message)
 		assert.False(t, ev.Change)
 		assert.Equal(t, logger.Info, ev.Level)
 		assert.True(t, strings.HasPrefix(ev.Message, "would "), ev.Message)

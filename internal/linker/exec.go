@@ -156,7 +156,7 @@ func (e *Engine) do(p *plan, a Action) error {
 		if err := e.backup(a); err != nil {
 			return err
 		}
-		e.event(logger.Warn, "backup", p.abi, a.Path, true, "moved %s aside to %s (--force); unlink puts it back", a.Path, a.Path+layout.BackupSuffix)
+		e.event(logger.Warn, logger.KindBackup, p.abi, a.Path, true, "moved %s aside to %s (--force); unlink puts it back", a.Path, a.Path+layout.BackupSuffix)
 	case OpLink:
 		// Create under a temporary name, then rename: the path goes from absent (or the
 		// backed-up object) to the finished link in one step.
@@ -203,7 +203,7 @@ func (e *Engine) do(p *plan, a Action) error {
 	case OpRmdir:
 		if err := e.FS.Remove(a.Path); err != nil {
 			if errors.Is(err, syscall.ENOTEMPTY) || errors.Is(err, syscall.EEXIST) {
-				e.event(logger.Warn, "unlink", p.abi, a.Path, false, "%s is not empty; left in place", a.Path)
+				e.event(logger.Warn, logger.KindUnlink, p.abi, a.Path, false, "%s is not empty; left in place", a.Path)
 				return nil
 			}
 			return err

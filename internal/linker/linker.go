@@ -102,14 +102,16 @@ type Engine struct {
 type Op string
 
 // kind is the logger event kind of an action.
-func (o Op) kind() string {
+func (o Op) kind() logger.Kind {
 	switch o {
-	case OpBackup, OpRestore:
-		return string(o)
+	case OpBackup:
+		return logger.KindBackup
+	case OpRestore:
+		return logger.KindRestore
 	case OpUnlink, OpRmdir:
-		return "unlink"
+		return logger.KindUnlink
 	}
-	return "link"
+	return logger.KindLink
 }
 
 // Actions, in the order a plan may contain them for one path.
@@ -175,11 +177,6 @@ const (
 	ProblemCheck          = "check"           // Engine.Check failed (link and repair only)
 )
 
-// KindPlan is the logger event kind of what a dry run would do; the events are not
-// changes (Change is false) and have their own kind so that no reader takes them
-// for the "link", "unlink", … events of real changes.
-const KindPlan = "plan"
-
 // Problem is something the tool cannot fix by itself.
 type Problem struct {
 	Kind    string `json:"kind"`
@@ -196,7 +193,7 @@ type Report struct {
 
 // event reports what happened to path of abi; change marks an action that altered the
 // system (it goes to the log file).
-func (e *Engine) event(level logger.Level, kind, abi, path string, change bool, format string, args ...any) {
+func (e *Engine) event(level logger.Level, kind logger.Kind, abi, path string, change bool, format string, args ...any) {
 	if e.Log != nil {
 		e.Log(logger.Event{Level: level, Kind: kind, ABI: abi, Path: path, Change: change,
 			Message: fmt.Sprintf(format, args...)})
@@ -266,10 +263,10 @@ func (e *Engine) run(abi string, md mode) (*Report, error) {
 		return nil, err
 	}
 	if p.nothing != "" {
-		e.event(logger.Info, "link", abi, "", false, "%s: nothing to do: %s", abi, p.nothing)
+		e.event(logger.Info, logger.KindLink, abi, "", false, "%s: nothing to do: %s", abi, p.nothing)
 	}
 	for _, pr := range p.problems {
-		e.event(logger.Error, "conflict", abi, pr.Path, false, "%s", pr.Message)
+		e.event(logger.Error, logger.KindConflict, abi, pr.Path, false, "%s", pr.Message)
 	}
 	checked := false
 	if md != modeUnlink && !p.frozen && p.headersPresent && p.artifactsPresent && e.Check != nil {
@@ -282,15 +279,15 @@ func (e *Engine) run(abi string, md mode) (*Report, error) {
 		}
 		switch {
 		case checked:
-			e.event(logger.Error, "verify", abi, "", false, "%s: not linked: fix the problems above (linux-librust verify %s), or link anyway with --force", abi, abi)
+			e.event(logger.Error, logger.KindVerify, abi, "", false, "%s: not linked: fix the problems above (linux-librust verify %s), or link anyway with --force", abi, abi)
 		case dropped > 0:
-			e.event(logger.Error, "conflict", abi, "", false, "%s: nothing new linked because of the problems above: a partly linked set fails module builds; fix them and rerun", abi)
+			e.event(logger.Error, logger.KindConflict, abi, "", false, "%s: nothing new linked because of the problems above: a partly linked set fails module builds; fix them and rerun", abi)
 		}
 	}
 	r := &Report{ABI: abi, Actions: p.actions, Problems: p.problems}
 	if e.DryRun {
 		for _, a := range p.actions {
-			e.event(logger.Info, KindPlan, abi, a.Path, false, "would %s", a)
+			e.event(logger.Info, logger.KindPlan, abi, a.Path, false, "would %s", a)
 		}
 		return r, nil
 	}
@@ -312,7 +309,7 @@ func (e *Engine) check(p *plan) bool {
 		e.event(level, "verify", p.abi, pr.Path, false, "%s", pr.Message)
 	}
 	if e.Force {
-		e.event(logger.Warn, "verify", p.abi, "", false, "%s: linking despite the failed checks above (--force)", p.abi)
+		e.event(logger.Warn, logger.KindVerify, p.abi, "", false, "%s: linking despite the failed checks above (--force)", p.abi)
 		return false
 	}
 	for _, pr := range probs {

@@ -3,6 +3,7 @@ package linker
 import (
 	"github.com/linux-librust/linux-librust/internal/layout"
 	"github.com/linux-librust/linux-librust/internal/lock"
+	"github.com/linux-librust/linux-librust/internal/logger"
 	"github.com/linux-librust/linux-librust/internal/rootfs"
 )
 
@@ -31,7 +32,9 @@ func (e *Engine) locked(fn func() (*Report, error)) (*Report, error) {
 		}
 		fsys = u.Unwrap()
 	}
-	l, err := lock.Acquire(fsys, layout.LockFile, wait)
+	l, err := lock.AcquireNotify(fsys, layout.LockFile, wait, func(b *lock.BusyError) {
+		e.event(logger.Info, logger.KindLock, "", b.Path, false, "waiting up to %s for the lock %s, held by %s", wait, b.Path, b.Holder)
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -200,7 +200,7 @@ func (e *Engine) plan(v *kbuild.View, abi string, md mode) (*plan, error) {
 			p.frozen = true
 			return p, nil
 		}
-		e.event(logger.Warn, "link", abi, "", false, "%v", manifestErr)
+		e.event(logger.Warn, logger.KindLink, abi, "", false, "%v", manifestErr)
 	}
 
 	want := map[string]bool{}

@@ -23,6 +23,19 @@ import (
 // still holds the lock after the wait.
 var ErrBusy = errors.New("lock held by another process")
 
+// BusyError is the error of an attempt on a lock another process holds; it
+// matches ErrBusy.
+type BusyError struct {
+	Path   string
+	Holder string // "process 4242", or "another process" when it cannot be told
+}
+
+func (e *BusyError) Error() string {
+	return fmt.Sprintf("%v: %s is held by %s; wait for it to finish, or check for a stuck linux-librust process", ErrBusy, e.Path, e.Holder)
+}
+
+func (e *BusyError) Is(target error) bool { return target == ErrBusy }
+
 // pollInterval is how often Acquire retries a held lock.
 const pollInterval = 50 * time.Millisecond
 
@@ -42,6 +55,12 @@ type fder interface {
 // then fails with an error matching ErrBusy that names the holder's pid. A
 // symbolic link at path is refused, never followed.
 func Acquire(fsys rootfs.FS, path string, wait time.Duration) (*Lock, error) {
+	return AcquireNotify(fsys, path, wait, nil)
+}
+
+// AcquireNotify is Acquire calling onWait, when not nil, once when it finds the lock
+// held and starts to wait for it.
+func AcquireNotify(fsys rootfs.FS, path string, wait time.Duration, onWait func(*BusyError)) (*Lock, error) {
 	if err := fsys.MkdirAll(dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("create lock directory for %s: %w", path, err)
 	}
@@ -53,6 +72,11 @@ func Acquire(fsys rootfs.FS, path string, wait time.Duration) (*Lock, error) {
 		}
 		if !errors.Is(err, ErrBusy) || !time.Now().Before(deadline) {
 			return nil, err
+		}
+		var busy *BusyError
+		if onWait != nil && errors.As(err, &busy) {
+			onWait(busy)
+			onWait = nil
 		}
 		time.Sleep(min(pollInterval, time.Until(deadline)))
 	}
@@ -83,7 +107,7 @@ func tryAcquire(fsys rootfs.FS, path string) (*Lock, error) {
 	if err == unix.EWOULDBLOCK {
 		msg := holder(procLocks, f)
 		f.Close()
-		return nil, fmt.Errorf("%w: %s is held by %s; wait for it to finish, or check for a stuck linux-librust process", ErrBusy, path, msg)
+		return nil, &BusyError{Path: path, Holder: msg}
 	}
 	if err != nil {
 		f.Close()

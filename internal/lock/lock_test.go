@@ -84,6 +84,22 @@ func TestBusy(t *testing.T) {
 	assert.Equal(t, lockedTree(""), treedump.Dump(t, dir))
 }
 
+func TestWaitIsAnnouncedOnce(t *testing.T) {
+	fsys, _ := newRoot(t)
+	held, err := Acquire(fsys, lockPath, 0)
+	require.NoError(t, err)
+	defer held.Release()
+	var told []BusyError
+	_, err = AcquireNotify(fsys, lockPath, 300*time.Millisecond, func(b *BusyError) { told = append(told, *b) })
+	require.ErrorIs(t, err, ErrBusy)
+	assert.Equal(t, []BusyError{{Path: lockPath, Holder: "process " + strconv.Itoa(os.Getpid())}}, told)
+
+	told = nil
+	_, err = AcquireNotify(fsys, lockPath, 0, func(b *BusyError) { told = append(told, *b) })
+	require.ErrorIs(t, err, ErrBusy)
+	assert.Empty(t, told, "no wait, nothing to announce")
+}
+
 func TestBusyWithoutLockTable(t *testing.T) {
 	fsys, _ := newRoot(t)
 	held, err := Acquire(fsys, lockPath, 0)

@@ -31,11 +31,30 @@ const (
 	Error Level = 'E'
 )
 
-// Event is one thing that happened. Kind names the event class ("link", "unlink",
-// "conflict", …); each class has a fixed journald MESSAGE_ID.
+// Kind is the class of an event. Each class has a fixed journald MESSAGE_ID
+// (MessageIDs) and is sent as the ACTION field.
+type Kind string
+
+// The event kinds. Their names and MESSAGE_IDs are stable: never change a published one.
+const (
+	KindLink     Kind = "link"     // a link made, or a link command's outcome
+	KindUnlink   Kind = "unlink"   // a link or directory of the tool removed
+	KindBackup   Kind = "backup"   // a foreign object moved aside (--force)
+	KindRestore  Kind = "restore"  // a moved-aside object put back
+	KindConflict Kind = "conflict" // something in the way that the tool leaves alone
+	KindRepair   Kind = "repair"   // a repair's outcome
+	KindCollect  Kind = "collect"  // a set of artifacts collected
+	KindVerify   Kind = "verify"   // a finding of the checks
+	KindRustc    Kind = "rustc"    // the installed rustc against what the kernels need
+	KindPlan     Kind = "plan"     // what a dry run would do; never a change
+	KindLock     Kind = "lock"     // waiting for another instance
+	KindMessage  Kind = "message"  // anything else (Infof, Warnf, …)
+)
+
+// Event is one thing that happened.
 type Event struct {
 	Level   Level
-	Kind    string
+	Kind    Kind
 	ABI     string
 	Path    string
 	Message string
@@ -44,18 +63,19 @@ type Event struct {
 }
 
 // MessageIDs maps event kinds to their journald MESSAGE_ID. Kinds missing here are
-// sent with GenericMessageID. The values are stable: never change a published one.
-var MessageIDs = map[string]string{
-	"link":     "146253128a0c40acbdbdeba3e9c38c0a",
-	"unlink":   "d21c18274d794ba8a0dec2ce80c4b071",
-	"backup":   "cb9ece19a9f24d2ca49a8af61ba11bc5",
-	"restore":  "5cb3238b693748f3a7defd15a4615cae",
-	"conflict": "29e7054e87014452a43a05fca33b4933",
-	"repair":   "3caaec9f26f745348f66858a86d1b369",
-	"collect":  "fe5a1cb3fd7c40f1a8055db6bbc8174b",
-	"verify":   "f6864ab5fbf645c5a7c77808e009f48a",
-	"rustc":    "b01ffad1c9f4482e9bdcba7dfc00fb93",
-	"plan":     "855436ad52464802a174dc62928ddb0c",
+// sent with GenericMessageID.
+var MessageIDs = map[Kind]string{
+	KindLink:     "146253128a0c40acbdbdeba3e9c38c0a",
+	KindUnlink:   "d21c18274d794ba8a0dec2ce80c4b071",
+	KindBackup:   "cb9ece19a9f24d2ca49a8af61ba11bc5",
+	KindRestore:  "5cb3238b693748f3a7defd15a4615cae",
+	KindConflict: "29e7054e87014452a43a05fca33b4933",
+	KindRepair:   "3caaec9f26f745348f66858a86d1b369",
+	KindCollect:  "fe5a1cb3fd7c40f1a8055db6bbc8174b",
+	KindVerify:   "f6864ab5fbf645c5a7c77808e009f48a",
+	KindRustc:    "b01ffad1c9f4482e9bdcba7dfc00fb93",
+	KindPlan:     "855436ad52464802a174dc62928ddb0c",
+	KindLock:     "297c1b8a86614f03bc02ef4c57715bdf",
 }
 
 // GenericMessageID is sent for event kinds without an entry in MessageIDs.
@@ -114,14 +134,14 @@ func (l *Logger) Log(e Event) {
 	}
 }
 
-// Infof, Warnf, Errorf and Debugf report an event of kind "message".
+// Infof, Warnf, Errorf and Debugf report an event of kind KindMessage.
 func (l *Logger) Infof(format string, a ...any)  { l.printf(Info, format, a...) }
 func (l *Logger) Warnf(format string, a ...any)  { l.printf(Warn, format, a...) }
 func (l *Logger) Errorf(format string, a ...any) { l.printf(Error, format, a...) }
 func (l *Logger) Debugf(format string, a ...any) { l.printf(Debug, format, a...) }
 
 func (l *Logger) printf(lv Level, format string, a ...any) {
-	l.Log(Event{Level: lv, Kind: "message", Message: fmt.Sprintf(format, a...)})
+	l.Log(Event{Level: lv, Kind: KindMessage, Message: fmt.Sprintf(format, a...)})
 }
 
 // Close closes the log file.
@@ -159,7 +179,7 @@ func (l *Logger) send(e Event) {
 	vars := map[string]string{
 		"SYSLOG_IDENTIFIER": "linux-librust",
 		"MESSAGE_ID":        id,
-		"ACTION":            e.Kind,
+		"ACTION":            string(e.Kind),
 	}
 	if e.ABI != "" {
 		vars["KERNEL_ABI"] = e.ABI

@@ -12,10 +12,10 @@ import (
 
 func TestLevels(t *testing.T) {
 	events := []Event{
-		{Level: Debug, Kind: "link", Message: "considering a"},
-		{Level: Info, Kind: "link", Message: "linked b"},
-		{Level: Warn, Kind: "conflict", Message: "c in the way"},
-		{Level: Error, Kind: "link", Message: "d failed"},
+		{Level: Debug, Kind: KindLink, Message: "considering a"},
+		{Level: Info, Kind: KindLink, Message: "linked b"},
+		{Level: Warn, Kind: KindConflict, Message: "c in the way"},
+		{Level: Error, Kind: KindLink, Message: "d failed"},
 	}
 	tests := []struct {
 		name string
@@ -45,9 +45,9 @@ func TestLogFileGetsChangesOnly(t *testing.T) {
 	now := time.Date(2026, 11, 26, 20, 0, 0, 0, time.UTC)
 	var buf bytes.Buffer
 	l := New(&buf, Options{Quiet: true, FS: fs, File: "/var/log/l.log", Now: func() time.Time { return now }})
-	l.Log(Event{Level: Info, Kind: "link", Message: "link 1: rust/a", Change: true})
-	l.Log(Event{Level: Info, Kind: "message", Message: "nothing to do"})
-	l.Log(Event{Level: Warn, Kind: "backup", Message: "moved x\naside", Change: true})
+	l.Log(Event{Level: Info, Kind: KindLink, Message: "link 1: rust/a", Change: true})
+	l.Log(Event{Level: Info, Kind: KindMessage, Message: "nothing to do"})
+	l.Log(Event{Level: Warn, Kind: KindBackup, Message: "moved x\naside", Change: true})
 	require.NoError(t, l.Close())
 	got, err := afero.ReadFile(fs, "/var/log/l.log")
 	require.NoError(t, err)
@@ -61,13 +61,21 @@ func TestLogFileFailureWarnsOnce(t *testing.T) {
 	fs := afero.NewReadOnlyFs(afero.NewMemMapFs())
 	var buf bytes.Buffer
 	l := New(&buf, Options{Quiet: true, FS: fs, File: "/var/log/l.log"})
-	l.Log(Event{Level: Info, Kind: "link", Message: "a", Change: true})
-	l.Log(Event{Level: Info, Kind: "link", Message: "b", Change: true})
+	l.Log(Event{Level: Info, Kind: KindLink, Message: "a", Change: true})
+	l.Log(Event{Level: Info, Kind: KindLink, Message: "b", Change: true})
 	assert.Equal(t, 1, bytes.Count(buf.Bytes(), []byte("W: cannot open log /var/log/l.log")), buf.String())
 }
 
+func TestEveryKindHasItsMessageID(t *testing.T) {
+	for _, k := range []Kind{KindLink, KindUnlink, KindBackup, KindRestore, KindConflict, KindRepair,
+		KindCollect, KindVerify, KindRustc, KindPlan, KindLock} {
+		assert.Contains(t, MessageIDs, k)
+	}
+	assert.NotContains(t, MessageIDs, KindMessage, "plain messages have the generic MESSAGE_ID")
+}
+
 func TestMessageIDsAreDistinctAndValid(t *testing.T) {
-	seen := map[string]string{GenericMessageID: "generic"}
+	seen := map[string]Kind{GenericMessageID: "generic"}
 	for kind, id := range MessageIDs {
 		assert.Regexp(t, `^[0-9a-f]{32}$`, id, kind)
 		other, dup := seen[id]
