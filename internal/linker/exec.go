@@ -86,33 +86,23 @@ func (e *Engine) observe(abi string, r state.Record) (state.Record, error) {
 				err = nil
 			}
 		case state.Link:
-			t := target(abi, en.Path)
-			var k, kt kind
-			if k, _, err = e.lstat(l, t); err == nil {
-				kt, _, err = e.lstat(l+layout.TempSuffix, t)
-			}
-			keep = k == ours || kt == ours
+			var m managed
+			m, err = e.inspect(l, target(abi, en.Path))
+			keep = m.at.k == ours || m.temp.k == ours
 		case state.Backup:
-			var k, kt kind
-			if k, _, err = e.lstat(l+layout.BackupSuffix, ""); err == nil {
-				kt, _, err = e.lstat(l+layout.BackupTempSuffix, "")
-			}
-			keep = k != absent || kt != absent
+			var m managed
+			m, err = e.inspect(l, target(abi, en.Path))
+			keep = m.hasBackup()
 		case state.Shared:
-			keep, _, err = e.serves("/"+en.Path, abi)
+			var m managed
+			m, err = e.inspect("/"+en.Path, "")
+			keep = m.serves(abi)
 		case state.SharedBackup:
 			// Kept while the backup exists and the link serves abi, or is no tool's
 			// link (the backup is still to be restored).
-			sp := "/" + en.Path
-			var k, kt kind
-			if k, _, err = e.lstat(sp+layout.BackupSuffix, ""); err == nil {
-				kt, _, err = e.lstat(sp+layout.BackupTempSuffix, "")
-			}
-			if err == nil && (k != absent || kt != absent) {
-				var mine, any bool
-				mine, any, err = e.serves(sp, abi)
-				keep = mine || !any
-			}
+			var m managed
+			m, err = e.inspect("/"+en.Path, "")
+			keep = m.hasBackup() && (m.serves(abi) || !m.claimed())
 		}
 		if err != nil {
 			return nil, err

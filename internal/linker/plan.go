@@ -1,10 +1,8 @@
 package linker
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -379,29 +377,17 @@ func (s *planner) linkOne(rel string) error {
 		return nil
 	}
 
-	tk, _, err := s.e.lstat(l+layout.TempSuffix, t)
+	m, err := s.e.inspect(l, t)
 	if err != nil {
 		return err
 	}
-	switch tk {
-	case absent:
-	case ours:
-		p.stale++
-		p.add(Action{Op: OpClean, Path: l + layout.TempSuffix, rel: rel})
-	default:
-		p.problem(ProblemConflict, l+layout.TempSuffix, "%s is %s not made by linux-librust; %s not linked; move it away", l+layout.TempSuffix, tk, rel)
+	if m.temp.k != absent && m.temp.k != ours {
+		p.problem(ProblemConflict, l+layout.TempSuffix, "%s is %s not made by linux-librust; %s not linked; move it away", l+layout.TempSuffix, m.temp.k, rel)
 		return nil
 	}
-	backedUp, err := s.backupState(rel)
-	if err != nil {
-		return err
-	}
-
-	k, cur, err := s.e.lstat(l, t)
-	if err != nil {
-		return err
-	}
-	switch k {
+	s.cleanTemp(m, rel)
+	backedUp := s.backedUp(m, p.old.Has(state.Backup, rel), rel)
+	switch m.at.k {
 	case ours:
 		p.linked++
 		p.intent.Add(state.Link, rel)
@@ -417,127 +403,10 @@ func (s *planner) linkOne(rel string) error {
 		p.add(Action{Op: OpLink, Path: l, Target: t, rel: rel})
 		return nil
 	}
-
-	bk, _, err := s.e.lstat(l+layout.BackupSuffix, "")
-	if err != nil {
-		return err
-	}
-	return s.inTheWay(l, t, rel, k, cur, backedUp, bk, func() {
+	return s.inTheWay(m, t, rel, backedUp, func() {
 		p.intent.Add(state.Backup, rel)
 		p.intent.Add(state.Link, rel)
 	})
-}
-
-// inTheWay plans for a foreign object of kind k (a link: to cur) at l, where the link
-// to t for artifact rel belongs; bk is what is at its backup name, and backedUp whether
-// a backup is recorded. claim records the link and its backup as the tool's before
-// either is made. Used for the headers tree and the shared paths alike.
-func (s *planner) inTheWay(l, t, rel string, k kind, cur string, backedUp bool, bk kind, claim func()) error {
-	p := s.p
-	what := k.String()
-	if k == foreignLink {
-		what = fmt.Sprintf("a symbolic link not made by linux-librust (-> %s)", cur)
-	}
-	// A backup recorded and identical to the object in place: the copy finished before
-	// an interruption; replace the object now.
-	if backedUp && k != directory {
-		same, err := s.same(l, l+layout.BackupSuffix)
-		if err != nil {
-			return err
-		}
-		if same {
-			claim()
-			p.add(Action{Op: OpLink, Path: l, Target: t, Replace: true, rel: rel})
-			return nil
-		}
-	}
-	if !s.e.Force || k == special {
-		hint := "; use --force to move it aside"
-		if k == special {
-			hint = "; move it away"
-		}
-		p.problem(ProblemConflict, l, "conflict: %s is %s; %s not linked%s", l, what, rel, hint)
-		return nil
-	}
-	if bk != absent {
-		p.problem(ProblemBackupExists, l+layout.BackupSuffix, "conflict: %s is %s; --force cannot move it aside: %s exists", l, what, l+layout.BackupSuffix)
-		return nil
-	}
-	claim()
-	p.add(Action{Op: OpBackup, Path: l, dir: k == directory, rel: rel})
-	// A file or link is copied, so the link replaces it in one rename; a directory is
-	// moved, and the path is missing until the link is in place.
-	p.add(Action{Op: OpLink, Path: l, Target: t, Replace: k != directory, rel: rel})
-	return nil
-}
-
-// backupState reports whether rel has a complete backup of the tool, and plans the
-// removal of an incomplete copy.
-func (s *planner) backupState(rel string) (bool, error) {
-	if !s.p.old.Has(state.Backup, rel) {
-		return false, nil
-	}
-	l := s.abs(rel)
-	if k, _, err := s.e.lstat(l+layout.BackupTempSuffix, ""); err != nil {
-		return false, err
-	} else if k != absent {
-		s.p.add(Action{Op: OpClean, Path: l + layout.BackupTempSuffix, rel: rel})
-		s.removed[l+layout.BackupTempSuffix] = true
-	}
-	k, _, err := s.e.lstat(l+layout.BackupSuffix, "")
-	if err != nil {
-		return false, err
-	}
-	return k != absent, nil
-}
-
-// same reports whether a and b are both regular files with the same content, or both
-// links with the same target.
-func (s *planner) same(a, b string) (bool, error) {
-	ka, ta, err := s.e.lstat(a, "")
-	if err != nil {
-		return false, err
-	}
-	kb, tb, err := s.e.lstat(b, "")
-	if err != nil {
-		return false, err
-	}
-	if ka != kb {
-		return false, nil
-	}
-	switch ka {
-	case foreignLink:
-		return ta == tb, nil
-	case regular:
-		da, err := readSmall(s.e, a)
-		if err != nil {
-			return false, err
-		}
-		db, err := readSmall(s.e, b)
-		if err != nil {
-			return false, err
-		}
-		return da != nil && db != nil && bytes.Equal(da, db), nil
-	}
-	return false, nil
-}
-
-// readSmall reads a file of at most 64 MiB; nil when larger.
-func readSmall(e *Engine, p string) ([]byte, error) {
-	const max = 64 << 20
-	f, err := e.FS.Open(p)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", p, err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, max+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", p, err)
-	}
-	if len(data) > max {
-		return nil, nil
-	}
-	return data, nil
 }
 
 // unlinkOne plans the removal of what the tool made for rel.
@@ -554,58 +423,16 @@ func (s *planner) unlinkOne(rel string) error {
 	if ps.problem != nil || len(ps.missing) > 0 {
 		return nil // the tool never writes through a link; nothing can be below a missing directory
 	}
-	if k, _, err := s.e.lstat(l+layout.TempSuffix, t); err != nil {
-		return err
-	} else if k == ours {
-		p.stale++
-		s.removed[l+layout.TempSuffix] = true
-		p.add(Action{Op: OpClean, Path: l + layout.TempSuffix, rel: rel})
-	}
-	backedUp, err := s.backupState(rel)
+	m, err := s.e.inspect(l, t)
 	if err != nil {
 		return err
 	}
-	k, _, err := s.e.lstat(l, t)
-	if err != nil {
-		return err
+	s.cleanTemp(m, rel)
+	blocked, err := s.undo(m, s.backedUp(m, p.old.Has(state.Backup, rel), rel), Action{rel: rel})
+	if blocked {
+		p.intent.Add(state.Backup, rel)
 	}
-	if k == ours {
-		p.stale++
-	}
-	if !backedUp {
-		if k == ours {
-			s.removed[l] = true
-			p.add(Action{Op: OpUnlink, Path: l, rel: rel})
-		}
-		return nil
-	}
-	bk, _, err := s.e.lstat(l+layout.BackupSuffix, "")
-	if err != nil {
-		return err
-	}
-	switch k {
-	case ours, absent:
-		if k == ours && bk == directory {
-			// rename(2) cannot put a directory over a link: remove the link first.
-			p.add(Action{Op: OpUnlink, Path: l, rel: rel})
-		}
-		s.removed[l+layout.BackupSuffix] = true
-		p.add(Action{Op: OpRestore, Path: l, Replace: k == ours && bk != directory, dir: bk == directory, rel: rel})
-		return nil
-	}
-	// The object in place is foreign. Identical to the backup: the backup was copied
-	// but the link never replaced it, so the copy is redundant.
-	if same, err := s.same(l, l+layout.BackupSuffix); err != nil {
-		return err
-	} else if same {
-		s.removed[l+layout.BackupSuffix] = true
-		p.add(Action{Op: OpClean, Path: l + layout.BackupSuffix, rel: rel})
-		return nil
-	}
-	p.intent.Add(state.Backup, rel)
-	p.problem(ProblemRestoreBlocked, l, "cannot restore %s from %s: %s is now %s not made by linux-librust; move one of them away and rerun",
-		l, l+layout.BackupSuffix, l, k)
-	return nil
+	return err
 }
 
 func (s *planner) need(rel string) {

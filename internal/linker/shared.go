@@ -26,25 +26,6 @@ import (
 // gone (its tree holds nothing but the way to the shared path), the link goes, and so
 // do the directories dpkg had to leave because of it.
 
-// serves reports whether the link at sp, or its temporary name, is the tool's and
-// serves abi; any: whether either is the tool's at all.
-func (e *Engine) serves(sp, abi string) (mine, any bool, err error) {
-	for _, n := range []string{sp, sp + layout.TempSuffix} {
-		k, t, err := e.lstat(n, "")
-		if err != nil {
-			return false, false, err
-		}
-		if k != foreignLink {
-			continue
-		}
-		if a, _, ok := kbuild.Owner(sp, t); ok {
-			any = true
-			mine = mine || a == abi
-		}
-	}
-	return mine, any, nil
-}
-
 // recState is a record a plan reads and extends.
 type recState struct {
 	abi         string
@@ -94,7 +75,7 @@ func (p *plan) sharedPaths() []string {
 
 // planShared plans the shared path sp: see the comment at the top of the file.
 func (s *planner) planShared(sp string, md mode) error {
-	p, e := s.p, s.e
+	p := s.p
 	if kbuild.Dir(sp) == "" {
 		return nil // a damaged record names another place: never touched
 	}
@@ -126,29 +107,13 @@ func (s *planner) planShared(sp string, md mode) error {
 		}
 	}
 
-	k, cur, err := e.lstat(sp, "")
+	m, err := s.e.inspect(sp, "")
 	if err != nil {
 		return err
-	}
-	owner := ""
-	if k == foreignLink {
-		if a, _, ok := kbuild.Owner(sp, cur); ok {
-			k, owner = ours, a
-		}
-	}
-	tk, tcur, err := e.lstat(sp+layout.TempSuffix, "")
-	if err != nil {
-		return err
-	}
-	towner := ""
-	if tk == foreignLink {
-		if a, _, ok := kbuild.Owner(sp, tcur); ok {
-			tk, towner = ours, a
-		}
 	}
 	// The foreign object --force moved aside, when a record that may cover it says so.
 	backupRecorded := false
-	for _, a := range []string{p.abi, owner, towner} {
+	for _, a := range []string{p.abi, m.at.owner, m.temp.owner} {
 		if a == "" {
 			continue
 		}
@@ -158,34 +123,18 @@ func (s *planner) planShared(sp string, md mode) error {
 		}
 		backupRecorded = backupRecorded || r.old.Has(state.SharedBackup, key)
 	}
-	bk, _, err := e.lstat(sp+layout.BackupSuffix, "")
-	if err != nil {
-		return err
-	}
-	backedUp := backupRecorded && bk != absent
-
 	// Leftovers of an interrupted run go in every mode: the lock is held, so no run
 	// is using them.
-	if tk == ours {
-		p.stale++
-		s.removed[sp+layout.TempSuffix] = true
-		p.add(Action{Op: OpClean, Path: sp + layout.TempSuffix})
-	}
-	if backupRecorded {
-		if btk, _, err := e.lstat(sp+layout.BackupTempSuffix, ""); err != nil {
-			return err
-		} else if btk != absent {
-			s.removed[sp+layout.BackupTempSuffix] = true
-			p.add(Action{Op: OpClean, Path: sp + layout.BackupTempSuffix})
-		}
-	}
+	s.cleanTemp(m, "")
+	sh := &sharedState{managed: m, key: key, gone: gone, members: ms, mine: mine,
+		backedUp: s.backedUp(m, backupRecorded, "")}
 	if md == modeUnlink {
 		switch {
-		case owner == p.abi: // re-point or remove, below
-		case owner == "" && backedUp:
+		case m.at.owner == p.abi: // re-point or remove, below
+		case m.at.owner == "" && sh.backedUp:
 			// An interrupted link --force: the backup is put back, or dropped when
 			// identical to what is in place.
-			return s.unlinkShared(sp, key, k, cur, bk, backedUp, gone)
+			return s.unlinkShared(sh)
 		default:
 			return nil // the shared path does not serve this ABI
 		}
@@ -199,9 +148,19 @@ func (s *planner) planShared(sp string, md mode) error {
 		p.problem(ProblemSharedConflict, sp, "%s", conflictMessage(sp, ms))
 	}
 	if agree {
-		return s.linkShared(sp, key, ms, mine, k, cur, owner, bk, backedUp, tk != absent && tk != ours)
+		return s.linkShared(sh)
 	}
-	return s.unlinkShared(sp, key, k, cur, bk, backedUp, gone)
+	return s.unlinkShared(sh)
+}
+
+// sharedState is what planShared found at a shared path.
+type sharedState struct {
+	managed
+	key      string          // the path relative to the root, as records list it
+	backedUp bool            // a backup is recorded and present
+	gone     bool            // the kbuild package is gone
+	members  []kbuild.Member // that may serve the path in this plan
+	mine     *kbuild.Member  // the plan's ABI among them
 }
 
 // conflictMessage says which members need different files at sp.
@@ -223,81 +182,56 @@ func isMember(ms []kbuild.Member, abi string) bool {
 	return false
 }
 
-// linkShared plans the link at sp into the first member; the members agree.
-func (s *planner) linkShared(sp, key string, ms []kbuild.Member, mine *kbuild.Member, k kind, cur, owner string, bk kind, backedUp, tempForeign bool) error {
-	p := s.p
-	want := ms[0]
+// linkShared plans the link at the shared path into the first member; the members
+// agree.
+func (s *planner) linkShared(sh *sharedState) error {
+	p, sp := s.p, sh.path
+	want := sh.members[0]
 	t := kbuild.Target(sp, want.ABI, want.Path)
 	w, err := s.rec(want.ABI)
 	if err != nil {
 		return err
 	}
 	claim := func(backup bool) {
-		w.intent.Add(state.Shared, key)
+		w.intent.Add(state.Shared, sh.key)
 		if backup {
-			w.intent.Add(state.SharedBackup, key)
+			w.intent.Add(state.SharedBackup, sh.key)
 		}
 	}
-	switch k {
+	switch sh.at.k {
 	case ours:
-		if mine != nil && isMember(ms, owner) {
+		if sh.mine != nil && isMember(sh.members, sh.at.owner) {
 			p.linked++ // the members agree: it opens an identical file
 		}
-		claim(backedUp)
-		if cur != t {
+		claim(sh.backedUp)
+		if sh.at.target != t {
 			// Re-point in one rename; the new ABI's record comes first.
 			p.add(Action{Op: OpLink, Path: sp, Target: t, Replace: true, rel: want.Path})
 		}
 		return nil
 	case absent:
-		claim(backedUp)
+		claim(sh.backedUp)
 		p.add(Action{Op: OpLink, Path: sp, Target: t, rel: want.Path})
 		return nil
 	}
-	if mine == nil {
+	if sh.mine == nil {
 		return nil // not this ABI's to report or force
 	}
-	if tempForeign {
-		p.problem(ProblemConflict, sp+layout.TempSuffix, "%s is not made by linux-librust; %s not linked; move it away", sp+layout.TempSuffix, mine.Path)
+	if sh.temp.k != absent && sh.temp.k != ours {
+		p.problem(ProblemConflict, sp+layout.TempSuffix, "%s is not made by linux-librust; %s not linked; move it away", sp+layout.TempSuffix, sh.mine.Path)
 		return nil
 	}
-	return s.inTheWay(sp, t, mine.Path, k, cur, backedUp, bk, func() { claim(true) })
+	return s.inTheWay(sh.managed, t, sh.mine.Path, sh.backedUp, func() { claim(true) })
 }
 
-// unlinkShared plans the removal of the tool's link at sp (restoring a backup), and of
-// the kbuild directories left only because of it.
-func (s *planner) unlinkShared(sp, key string, k kind, cur string, bk kind, backedUp, gone bool) error {
-	p := s.p
-	switch {
-	case k == ours:
-		p.stale++
-		if backedUp {
-			if bk == directory {
-				p.add(Action{Op: OpUnlink, Path: sp, want: cur})
-			}
-			s.removed[sp+layout.BackupSuffix] = true
-			p.add(Action{Op: OpRestore, Path: sp, Replace: bk != directory, dir: bk == directory})
-		} else {
-			s.removed[sp] = true
-			p.add(Action{Op: OpUnlink, Path: sp, want: cur})
-		}
-	case backedUp && k == absent:
-		s.removed[sp+layout.BackupSuffix] = true
-		p.add(Action{Op: OpRestore, Path: sp, dir: bk == directory})
-	case backedUp:
-		same, err := s.same(sp, sp+layout.BackupSuffix)
-		if err != nil {
-			return err
-		}
-		if same {
-			s.removed[sp+layout.BackupSuffix] = true
-			p.add(Action{Op: OpClean, Path: sp + layout.BackupSuffix})
-		} else {
-			p.problem(ProblemRestoreBlocked, sp, "cannot restore %s from %s: %s is now %s not made by linux-librust; move one of them away and rerun",
-				sp, sp+layout.BackupSuffix, sp, k)
-		}
+// unlinkShared plans the removal of the tool's link at the shared path (restoring a
+// backup), and of the kbuild directories left only because of it.
+func (s *planner) unlinkShared(sh *sharedState) error {
+	sp := sh.path
+	if _, err := s.undo(sh.managed, sh.backedUp, Action{want: sh.at.target}); err != nil {
+		return err
 	}
-	if !gone {
+	if !sh.gone {
 		return nil
 	}
 	// All or nothing: the directories from the link's up to the kbuild tree, once empty.
@@ -321,7 +255,7 @@ func (s *planner) unlinkShared(sp, key string, k kind, cur string, bk kind, back
 		}
 	}
 	for _, d := range dirs {
-		p.add(Action{Op: OpRmdir, Path: d})
+		s.p.add(Action{Op: OpRmdir, Path: d})
 	}
 	return nil
 }
