@@ -22,9 +22,10 @@ const SectionName = ".rustc"
 
 // Limits guarding against hostile files.
 const (
-	// MaxDecompressed bounds the metadata decompressed from a snappy .rustc section.
-	MaxDecompressed = 64 << 20
-	// MaxTableSize bounds the dynamic symbol and string tables read.
+	// MaxDecompressed bounds the metadata decompressed from a snappy .rustc section
+	// (streamed: only its head and tail are kept).
+	MaxDecompressed = 256 << 20
+	// MaxTableSize bounds the dynamic symbol and string tables scanned.
 	MaxTableSize = 64 << 20
 )
 
@@ -61,116 +62,45 @@ func (i *Info) IsProcMacro() bool { return i.ProcMacroSymbol != "" }
 
 // Read inspects the size-byte ELF file in r. The error is non-nil only when the file is
 // not a usable ELF file (wrapping ErrNotELF) or cannot be read; problems with the .rustc
-// section are reported in Info.MetadataErr.
+// section are reported in Info.MetadataErr. It reads the headers, the dynamic string and
+// symbol tables in bounded windows, and the metadata header: a few KiB for a real proc
+// macro, and bounded memory whatever the file.
 func Read(r io.ReaderAt, size int64) (info *Info, err error) {
 	defer func() {
-		// debug/elf has panicked on hostile input in the past; last line of defense.
+		// Last line of defense against hostile input.
 		if p := recover(); p != nil {
 			info, err = nil, fmt.Errorf("%w: %v", ErrNotELF, p)
 		}
 	}()
-	if err := checkHeader(r, size); err != nil {
+	f, err := parseELF(r, size, SectionName)
+	if err != nil {
 		return nil, err
 	}
-	f, err := elf.NewFile(r)
+	info = &Info{Arch: f.arch}
+	names, err := f.dynamicNames(markerPrefix, metadataPrefix)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrNotELF, err)
+		return nil, err
 	}
-	info = &Info{Arch: Arch{Machine: f.Machine, Class: f.Class, Data: f.Data}}
-	for _, s := range f.Sections {
-		if s.Type != elf.SHT_NOBITS && (s.Offset > uint64(size) || s.Size > uint64(size)-s.Offset) {
-			return nil, fmt.Errorf("%w: section %q (%d bytes at %d) runs past the end of the %d-byte file",
-				ErrNotELF, s.Name, s.Size, s.Offset, size)
+	for _, name := range names {
+		if procMacroSym.MatchString(name) {
+			info.ProcMacroSymbol = name
+		} else if rest, ok := strings.CutPrefix(name, metadataPrefix); ok {
+			if i := strings.LastIndexByte(rest, '_'); i > 0 {
+				info.CrateName = rest[:i]
+			}
 		}
 	}
-	if err := info.readSymbols(f); err != nil {
-		return nil, err
-	}
-	if s := f.Section(SectionName); s != nil && s.Type != elf.SHT_NOBITS {
+	if s := f.named(SectionName); s != nil && s.typ != elf.SHT_NOBITS {
 		info.HasRustc = true
 		info.Metadata, info.MetadataErr = info.readSection(r, s)
 	}
 	return info, nil
 }
 
-// checkHeader rejects files whose ELF header announces tables past the end, before
-// debug/elf allocates for them.
-func checkHeader(r io.ReaderAt, size int64) error {
-	var h [64]byte
-	n, err := r.ReadAt(h[:], 0)
-	if n < 52 || !bytes.Equal(h[:4], []byte(elf.ELFMAG)) {
-		if err != nil && !errors.Is(err, io.EOF) {
-			return fmt.Errorf("read ELF header: %w", err)
-		}
-		return fmt.Errorf("%w: no ELF header", ErrNotELF)
-	}
-	var bo binary.ByteOrder
-	switch elf.Data(h[elf.EI_DATA]) {
-	case elf.ELFDATA2LSB:
-		bo = binary.LittleEndian
-	case elf.ELFDATA2MSB:
-		bo = binary.BigEndian
-	default:
-		return fmt.Errorf("%w: unknown data encoding %d", ErrNotELF, h[elf.EI_DATA])
-	}
-	var shoff uint64
-	var shentsize, shnum uint16
-	switch elf.Class(h[elf.EI_CLASS]) {
-	case elf.ELFCLASS32:
-		shoff = uint64(bo.Uint32(h[32:]))
-		shentsize, shnum = bo.Uint16(h[46:]), bo.Uint16(h[48:])
-	case elf.ELFCLASS64:
-		if n < 64 {
-			return fmt.Errorf("%w: ELF header cut short", ErrNotELF)
-		}
-		shoff = bo.Uint64(h[40:])
-		shentsize, shnum = bo.Uint16(h[58:]), bo.Uint16(h[60:])
-	default:
-		return fmt.Errorf("%w: unknown class %d", ErrNotELF, h[elf.EI_CLASS])
-	}
-	if shoff == 0 {
-		return nil // no section headers (shnum 0 or in section 0 is then irrelevant)
-	}
-	if shoff > uint64(size) || uint64(shentsize)*uint64(shnum) > uint64(size)-shoff {
-		return fmt.Errorf("%w: section headers (%d × %d bytes at %d) run past the end of the %d-byte file",
-			ErrNotELF, shnum, shentsize, shoff, size)
-	}
-	return nil
-}
-
-// readSymbols finds the proc-macro marker and the crate name in the dynamic symbols.
-func (info *Info) readSymbols(f *elf.File) error {
-	if s := f.SectionByType(elf.SHT_DYNSYM); s == nil || s.Size > MaxTableSize {
-		return nil
-	} else if int(s.Link) < len(f.Sections) && f.Sections[s.Link].Size > MaxTableSize {
-		return nil
-	}
-	syms, err := f.DynamicSymbols()
-	if err != nil {
-		if errors.Is(err, elf.ErrNoSymbols) {
-			return nil
-		}
-		return fmt.Errorf("%w: dynamic symbols: %w", ErrNotELF, err)
-	}
-	for _, s := range syms {
-		if s.Section == elf.SHN_UNDEF {
-			continue
-		}
-		if procMacroSym.MatchString(s.Name) {
-			info.ProcMacroSymbol = s.Name
-		} else if rest, ok := strings.CutPrefix(s.Name, "rust_metadata_"); ok {
-			if i := strings.LastIndexByte(rest, '_'); i > 0 {
-				info.CrateName = rest[:i]
-			}
-		}
-	}
-	return nil
-}
-
 // readSection unwraps the .rustc section (its own "rust\0\0\0"+format header, then the
 // blob raw or snappy-framed) and reads the blob's header.
-func (info *Info) readSection(r io.ReaderAt, s *elf.Section) (*rmeta.Info, error) {
-	off, size := int64(s.Offset), int64(s.Size)
+func (info *Info) readSection(r io.ReaderAt, s *elfSection) (*rmeta.Info, error) {
+	off, size := int64(s.off), int64(s.size)
 	var h [16]byte
 	n, err := r.ReadAt(h[:min(size, 16)], off)
 	if int64(n) < min(size, 16) {
@@ -211,14 +141,15 @@ func (info *Info) readSection(r io.ReaderAt, s *elf.Section) (*rmeta.Info, error
 		return rmeta.Read(payload, payLen) // reports what the payload is not
 	}
 	info.Compressed = true
-	blob, err := io.ReadAll(io.LimitReader(snappy.NewReader(payload), MaxDecompressed+1))
+	blob := newHeadTail()
+	total, err := io.Copy(blob, io.LimitReader(snappy.NewReader(payload), MaxDecompressed+1))
 	if err != nil {
 		return nil, fmt.Errorf("%w: snappy: %w", ErrBadSection, err)
 	}
-	if len(blob) > MaxDecompressed {
+	if total > MaxDecompressed {
 		return nil, fmt.Errorf("%w: decompresses to more than %d bytes", ErrBadSection, MaxDecompressed)
 	}
-	m, err := rmeta.ReadBlob(blob)
+	m, err := rmeta.Read(blob, total)
 	return sameFormat(f, m, err)
 }
 

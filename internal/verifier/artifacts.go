@@ -23,6 +23,10 @@ import (
 // maxTargetSpec bounds the target spec read into memory (the real one is 545 bytes).
 const maxTargetSpec = 1 << 20
 
+// MaxArtifactSize bounds an artifact that is checked at all: the largest real one,
+// libcore.rmeta, has 64 MB.
+const MaxArtifactSize = 1 << 30
+
 // checkFiles checks every listed artifact's presence, size and content headers, and
 // returns the artifacts that are regular files.
 func (r *run) checkFiles() []manifest.Artifact {
@@ -39,6 +43,11 @@ func (r *run) checkFiles() []manifest.Artifact {
 			continue
 		case !fi.Mode().IsRegular():
 			r.add("artifact-not-file", Error, p, r.reinstall(), "a %s, not a regular file", fileType(fi))
+			continue
+		}
+		if fi.Size() > MaxArtifactSize {
+			r.add("artifact-too-large", Error, p, r.reinstall(),
+				"%d bytes, more than the %d an artifact may have: not read", fi.Size(), int64(MaxArtifactSize))
 			continue
 		}
 		present = append(present, a)

@@ -96,10 +96,11 @@ func hashFile(fsys afero.Fs, p string, buf []byte) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// hashMapped hashes a real file through a read-only mapping, which saves copying it
-// out of the page cache. ok is false when the file cannot be mapped (then nothing was
-// hashed). A file truncated meanwhile faults on access: SetPanicOnFault turns that into
-// a panic of this goroutine, recovered as an error.
+// hashMapped hashes a real file through read-only mappings of hashWindow bytes at a
+// time, which saves copying it out of the page cache and bounds the memory mapped
+// whatever the file's size. ok is false when the file cannot be mapped (then nothing
+// was hashed). A file truncated meanwhile faults on access: SetPanicOnFault turns that
+// into a panic of this goroutine, recovered as an error.
 func hashMapped(h hash.Hash, f afero.File) (ok bool, err error) {
 	osf, isOS := f.(interface {
 		Fd() uintptr
@@ -109,24 +110,36 @@ func hashMapped(h hash.Hash, f afero.File) (ok bool, err error) {
 		return false, nil
 	}
 	fi, err := osf.Stat()
-	if err != nil || !fi.Mode().IsRegular() || fi.Size() < minMapped || int64(int(fi.Size())) != fi.Size() {
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() < minMapped {
 		return false, nil
 	}
-	data, err := unix.Mmap(int(osf.Fd()), 0, int(fi.Size()), unix.PROT_READ, unix.MAP_SHARED)
-	if err != nil {
-		return false, nil
-	}
-	defer unix.Munmap(data)
-	_ = unix.Madvise(data, unix.MADV_SEQUENTIAL)
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
 			ok, err = true, fmt.Errorf("the file changed while it was read: %v", r)
 		}
 	}()
-	h.Write(data)
+	fd, size := int(osf.Fd()), fi.Size()
+	for off := int64(0); off < size; off += hashWindow {
+		n := int(min(hashWindow, size-off))
+		data, err := unix.Mmap(fd, off, n, unix.PROT_READ, unix.MAP_SHARED)
+		if err != nil {
+			if off == 0 {
+				return false, nil
+			}
+			return true, err
+		}
+		_ = unix.Madvise(data, unix.MADV_SEQUENTIAL)
+		h.Write(data)
+		if err := unix.Munmap(data); err != nil {
+			return true, err
+		}
+	}
 	return true, nil
 }
+
+// hashWindow is how much of a file is mapped at once (a multiple of the page size).
+const hashWindow = 8 << 20
 
 // minMapped is the smallest file worth mapping.
 var minMapped int64 = 1 << 20

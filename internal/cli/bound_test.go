@@ -1,0 +1,57 @@
+package cli
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/linux-librust/linux-librust/internal/layout"
+	"github.com/linux-librust/linux-librust/internal/manifest"
+	"github.com/linux-librust/linux-librust/internal/rootfs"
+)
+
+// TestVerifyFullBoundedMemory runs verify --full as a process on a set whose largest
+// .rmeta became a huge sparse file that the manifest agrees with: its peak memory stays
+// bounded (it is hashed in windows), and one larger than any real artifact is not read.
+func TestVerifyFullBoundedMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("hashes 768 MiB in a child process")
+	}
+	for _, tc := range []struct {
+		size int64
+		want string
+	}{
+		{768 << 20, "error: checksum-mismatch: /usr/lib/linux-librust-" + abi + "/rust/libcore.rmeta"},
+		{2 << 30, "error: artifact-too-large: /usr/lib/linux-librust-" + abi + "/rust/libcore.rmeta: 2147483648 bytes"},
+	} {
+		root := collected(t)
+		require.Equal(t, ExitOK, run(t, nil, "--root", root, "link", abi).code)
+		fsys, err := rootfs.New(root)
+		require.NoError(t, err)
+		arts := layout.Artifacts(abi)
+		require.NoError(t, os.Truncate(filepath.Join(root, arts, "rust/libcore.rmeta"), tc.size))
+		m, err := manifest.Read(fsys, arts)
+		require.NoError(t, err)
+		for i := range m.Artifacts {
+			if m.Artifacts[i].Path == "rust/libcore.rmeta" {
+				m.Artifacts[i].Size = tc.size
+			}
+		}
+		require.NoError(t, manifest.Write(fsys, arts, m))
+
+		cmd := exec.Command(os.Args[0], "--root", root, "verify", "--full", abi)
+		cmd.Env = append(os.Environ(), "LINUX_LIBRUST_RUN_CLI=1")
+		out, err := cmd.Output()
+		var ee *exec.ExitError
+		require.ErrorAs(t, err, &ee)
+		assert.Equal(t, ExitProblems, ee.ExitCode())
+		assert.Contains(t, string(out), tc.want)
+		peak := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss << 10
+		assert.Less(t, peak, int64(128<<20), "peak RSS %d MiB for a %d MiB artifact", peak>>20, tc.size>>20)
+	}
+}
