@@ -211,7 +211,7 @@ func (t *Tree) Paths() []string {
 // manifest last, so an interrupted copy leaves no manifest. abi overrides the tree's.
 // strip, when not nil, is run on each copied proc macro before it is hashed (packages
 // ship them stripped: a sixth of the size, and modules build identically).
-func (t *Tree) Copy(fsys afero.Fs, dest, abi string, strip func(path string) error) (*manifest.Manifest, error) {
+func (t *Tree) Copy(fsys rootfs.FS, dest, abi string, strip func(path string) error) (*manifest.Manifest, error) {
 	if abi == "" {
 		abi = t.ABI
 	}
@@ -293,54 +293,16 @@ func emptyDir(fsys afero.Fs, dir string) error {
 	return nil
 }
 
-// mkdirs creates dir and its missing parents with mode 0755, whatever the umask.
-func mkdirs(fsys afero.Fs, dir string) error {
-	if fi, err := fsys.Stat(dir); err == nil && fi.IsDir() {
-		return nil
-	}
-	if parent := path.Dir(dir); parent != dir {
-		if err := mkdirs(fsys, parent); err != nil {
-			return err
-		}
-	}
-	if err := fsys.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("create %s: %w", dir, err)
-	}
-	if err := fsys.Chmod(dir, 0o755); err != nil {
-		return fmt.Errorf("create %s: %w", dir, err)
-	}
-	return nil
-}
-
-// copyFile copies src to dst (mode 0644), returning its SHA-256 and size.
-func copyFile(fsys afero.Fs, src, dst string) (string, int64, error) {
-	in, err := openRegular(fsys, src)
-	if err != nil {
-		return "", 0, fmt.Errorf("read %s: %w", src, err)
-	}
-	defer in.Close()
-	if err := mkdirs(fsys, path.Dir(dst)); err != nil {
+// copyFile copies src to dst (mode 0644: artifacts are read by whoever builds modules,
+// whatever the umask of the packager), returning its SHA-256 and size.
+func copyFile(fsys rootfs.FS, src, dst string) (string, int64, error) {
+	if err := rootfs.MkdirAll(fsys, path.Dir(dst), 0o755); err != nil {
 		return "", 0, err
 	}
-	out, err := fsys.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return "", 0, fmt.Errorf("create %s: %w", dst, err)
-	}
-	// Artifacts are read by whoever builds modules, whatever the umask of the packager.
-	if err := fsys.Chmod(dst, 0o644); err != nil {
-		out.Close()
-		return "", 0, fmt.Errorf("create %s: %w", dst, err)
-	}
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(out, h), in)
-	if err == nil {
-		err = out.Sync()
-	}
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
+	n, err := rootfs.CopyFile(fsys, src, dst, 0o644, h)
 	if err != nil {
-		return "", 0, fmt.Errorf("copy %s to %s: %w", src, dst, err)
+		return "", 0, err
 	}
 	return hex.EncodeToString(h.Sum(nil)), n, nil
 }

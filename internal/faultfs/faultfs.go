@@ -5,7 +5,7 @@
 // RenameNoReplace, SymlinkIfPossible, Chmod, Chown, Chtimes, OpenFile for writing (or
 // creating a file that does not exist), and on files: Write, WriteAt, WriteString,
 // Truncate, Sync (directories too: fsync makes changes durable), and Close of a file
-// opened for writing.
+// opened for writing. Reads, LockFile and Resolve pass through uncounted.
 package faultfs
 
 import (
@@ -75,8 +75,11 @@ func (f *FS) op(name, path string) error {
 	return nil
 }
 
-// Unwrap returns the wrapped FS, for what needs its real files (flock).
-func (f *FS) Unwrap() rootfs.FS { return f.FS }
+// LockFile is forwarded uncounted: the lock serializes runs and changes nothing that
+// a run leaves behind.
+func (f *FS) LockFile(name string, perm os.FileMode) (afero.File, error) {
+	return f.FS.LockFile(name, perm)
+}
 
 // Name implements afero.Fs.
 func (f *FS) Name() string { return "FaultFs(" + f.FS.Name() + ")" }
@@ -161,7 +164,7 @@ func (f *FS) RenameNoReplace(oldname, newname string) error {
 	if err := f.op("renamenoreplace", oldname+" "+newname); err != nil {
 		return err
 	}
-	return rootfs.RenameNoReplace(f.FS, oldname, newname)
+	return f.FS.RenameNoReplace(oldname, newname)
 }
 
 // SymlinkIfPossible implements afero.Linker.

@@ -51,7 +51,13 @@ func TestCountAndFail(t *testing.T) {
 	assert.Equal(t, []string{"mkdirall /a/b", "mkdir /c", "openfile /a/f", "write /a/f", "sync /a/f", "close /a/f",
 		"symlink /a/l", "rename /a/l /a/m", "renamenoreplace /a/m /a/n", "chmod /a/f", "remove /a/n", "removeall /c"}, f.Ops())
 	total := f.Count()
-	assert.Same(t, inner, f.Unwrap())
+	// The lock passes through uncounted, and it is the inner FS's real lock.
+	l, err := f.LockFile("/a/lock", 0o644)
+	require.NoError(t, err)
+	_, err = inner.LockFile("/a/lock", 0o644)
+	require.ErrorIs(t, err, rootfs.ErrLocked)
+	require.NoError(t, l.Close())
+	assert.Equal(t, total, f.Count())
 
 	for n := 1; n <= total; n++ {
 		dir := t.TempDir()

@@ -19,7 +19,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path"
 	"sort"
 	"strings"
@@ -118,7 +117,7 @@ func (v *View) kind(p string) (fs.FileMode, error) {
 	if k, ok := v.kinds[p]; ok {
 		return k, nil
 	}
-	fi, _, err := v.fs.LstatIfPossible(p)
+	fi, err := v.fs.Lstat(p)
 	k := absentMode
 	switch {
 	case IsAbsent(err):
@@ -145,7 +144,7 @@ func (v *View) Link(l string) (string, error) {
 }
 
 func (v *View) link(l string) (string, error) {
-	r, err := resolve(v.fs, l)
+	r, err := v.fs.Resolve(l)
 	if IsAbsent(err) || errors.Is(err, syscall.ELOOP) {
 		return "", nil
 	}
@@ -389,58 +388,15 @@ func (v *View) Shared(abi, rel string) (string, []Member, error) {
 // Served returns the shared path that the path p is when its directory resolves into a
 // linux-kbuild tree and the object there is the tool's link; ok is false otherwise.
 func (v *View) Served(p string) (sp string, ok bool) {
-	dir, err := resolve(v.fs, path.Dir(p))
+	dir, err := v.fs.Resolve(path.Dir(p))
 	if err != nil || Dir(dir) == "" {
 		return "", false
 	}
 	sp = path.Join(dir, path.Base(p))
-	t, err := v.fs.ReadlinkIfPossible(sp)
+	t, err := v.fs.Readlink(sp)
 	if err != nil {
 		return "", false
 	}
 	_, _, ok = Owner(sp, t)
 	return sp, ok
-}
-
-// maxHops bounds the links followed by resolve, as the kernel's 40.
-const maxHops = 40
-
-// resolve returns the absolute path p with every symbolic link in it resolved inside
-// the root: ".." at the root stays there, an absolute target starts again at the root.
-// It fails when a component is missing (fs.ErrNotExist) or on a loop (syscall.ELOOP).
-func resolve(fsys rootfs.FS, p string) (string, error) {
-	queue := strings.Split(strings.TrimPrefix(path.Clean(p), "/"), "/")
-	cur, hops := "/", 0
-	for len(queue) > 0 {
-		c := queue[0]
-		queue = queue[1:]
-		switch c {
-		case "", ".":
-			continue
-		case "..":
-			cur = path.Dir(cur)
-			continue
-		}
-		next := path.Join(cur, c)
-		fi, _, err := fsys.LstatIfPossible(next)
-		if err != nil {
-			return "", err
-		}
-		if fi.Mode()&os.ModeSymlink == 0 {
-			cur = next
-			continue
-		}
-		if hops++; hops > maxHops {
-			return "", fmt.Errorf("resolve %s: %w", p, syscall.ELOOP)
-		}
-		t, err := fsys.ReadlinkIfPossible(next)
-		if err != nil {
-			return "", err
-		}
-		if path.IsAbs(t) {
-			cur = "/"
-		}
-		queue = append(strings.Split(t, "/"), queue...)
-	}
-	return cur, nil
 }

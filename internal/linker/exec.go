@@ -3,7 +3,6 @@ package linker
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -80,7 +79,7 @@ func (e *Engine) observe(abi string, r state.Record) (state.Record, error) {
 		switch en.Kind {
 		case state.Dir:
 			var fi os.FileInfo
-			fi, err = lstat(e.FS, l)
+			fi, err = e.FS.Lstat(l)
 			keep = err == nil && fi.IsDir()
 			if isAbsent(err) {
 				err = nil
@@ -116,10 +115,6 @@ func (e *Engine) observe(abi string, r state.Record) (state.Record, error) {
 
 func isAbsent(err error) bool {
 	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, errNotDir)
-}
-
-func renameNoReplace(fsys rootfs.FS, oldname, newname string) error {
-	return rootfs.RenameNoReplace(fsys, oldname, newname)
 }
 
 // do carries out one action.
@@ -158,7 +153,7 @@ func (e *Engine) do(p *plan, a Action) error {
 		if a.Replace {
 			err = e.FS.Rename(tmp, a.Path)
 		} else {
-			err = renameNoReplace(e.FS, tmp, a.Path) // never replace what appeared meanwhile
+			err = e.FS.RenameNoReplace(tmp, a.Path) // never replace what appeared meanwhile
 		}
 		if err != nil {
 			_ = e.FS.Remove(tmp)
@@ -185,7 +180,7 @@ func (e *Engine) do(p *plan, a Action) error {
 		if a.Replace {
 			err = e.FS.Rename(a.Path+layout.BackupSuffix, a.Path) // replaces the tool's link at once
 		} else {
-			err = renameNoReplace(e.FS, a.Path+layout.BackupSuffix, a.Path)
+			err = e.FS.RenameNoReplace(a.Path+layout.BackupSuffix, a.Path)
 		}
 		if err != nil {
 			return err
@@ -213,14 +208,14 @@ func (e *Engine) do(p *plan, a Action) error {
 func (e *Engine) backup(a Action) error {
 	bak := a.Path + layout.BackupSuffix
 	if a.dir {
-		return renameNoReplace(e.FS, a.Path, bak)
+		return e.FS.RenameNoReplace(a.Path, bak)
 	}
-	fi, err := lstat(e.FS, a.Path)
+	fi, err := e.FS.Lstat(a.Path)
 	if err != nil {
 		return err
 	}
 	if fi.Mode().Type() == fs.ModeSymlink {
-		t, err := e.FS.ReadlinkIfPossible(a.Path)
+		t, err := e.FS.Readlink(a.Path)
 		if err != nil {
 			return err
 		}
@@ -230,28 +225,13 @@ func (e *Engine) backup(a Action) error {
 	if err := e.copyFile(a.Path, tmp, fi); err != nil {
 		return err
 	}
-	return renameNoReplace(e.FS, tmp, bak)
+	return e.FS.RenameNoReplace(tmp, bak)
 }
 
-// copyFile copies src to the new file dst with src's mode, owner and times.
+// copyFile copies src to the new file dst with src's mode, owner and times. The copy
+// stays 0600 until it has its owner: chown(2) would clear a set-user-ID bit.
 func (e *Engine) copyFile(src, dst string, fi os.FileInfo) error {
-	in, err := e.FS.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := e.FS.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	_, err = io.Copy(out, in)
-	if err == nil {
-		err = out.Sync()
-	}
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if _, err := rootfs.CopyFile(e.FS, src, dst, 0o600, nil); err != nil {
 		return err
 	}
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {

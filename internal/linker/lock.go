@@ -4,14 +4,7 @@ import (
 	"github.com/linux-librust/linux-librust/internal/layout"
 	"github.com/linux-librust/linux-librust/internal/lock"
 	"github.com/linux-librust/linux-librust/internal/logger"
-	"github.com/linux-librust/linux-librust/internal/rootfs"
 )
-
-// unwrapper is implemented by wrappers of a rootfs.FS (internal/faultfs): the lock needs
-// the real file descriptors of the wrapped FS.
-type unwrapper interface {
-	Unwrap() rootfs.FS
-}
 
 // locked runs fn holding the lock of the root (layout.LockFile), so that instances (a
 // kernel hook and an administrator, say) never interleave. It waits at most LockWait.
@@ -24,15 +17,7 @@ func (e *Engine) locked(fn func() (*Report, error)) (*Report, error) {
 	if wait == 0 {
 		wait = DefaultLockWait
 	}
-	fsys := e.FS
-	for {
-		u, ok := fsys.(unwrapper)
-		if !ok {
-			break
-		}
-		fsys = u.Unwrap()
-	}
-	l, err := lock.AcquireNotify(fsys, layout.LockFile, wait, func(b *lock.BusyError) {
+	l, err := lock.AcquireNotify(e.FS, layout.LockFile, wait, func(b *lock.BusyError) {
 		e.event(logger.Info, logger.KindLock, "", b.Path, false, "waiting up to %s for the lock %s, held by %s", wait, b.Path, b.Holder)
 	})
 	if err != nil {

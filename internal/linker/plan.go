@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
 	"sort"
 	"strings"
@@ -69,7 +68,7 @@ func (k kind) String() string {
 
 // lstat returns the kind of the object at p; want is the target that makes a link ours.
 func (e *Engine) lstat(p, want string) (kind, string, error) {
-	fi, err := lstat(e.FS, p)
+	fi, err := e.FS.Lstat(p)
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errNotDir) {
 		return absent, "", nil
 	}
@@ -78,7 +77,7 @@ func (e *Engine) lstat(p, want string) (kind, string, error) {
 	}
 	switch fi.Mode().Type() {
 	case fs.ModeSymlink:
-		t, err := e.FS.ReadlinkIfPossible(p)
+		t, err := e.FS.Readlink(p)
 		if err != nil {
 			return absent, "", fmt.Errorf("read link %s: %w", p, err)
 		}
@@ -97,13 +96,6 @@ func (e *Engine) lstat(p, want string) (kind, string, error) {
 
 // errNotDir: a path component is not a directory, so the path does not exist.
 var errNotDir = syscall.ENOTDIR
-
-func lstat(fsys interface {
-	LstatIfPossible(string) (os.FileInfo, bool, error)
-}, p string) (os.FileInfo, error) {
-	fi, _, err := fsys.LstatIfPossible(p)
-	return fi, err
-}
 
 // parents is the state of the directories on the way to <headers>/P.
 type parents struct {
@@ -165,7 +157,7 @@ func (e *Engine) plan(v *kbuild.View, abi string, md mode) (*plan, error) {
 	// The links are relative and go up through the headers tree: it and every directory
 	// above it must be real directories, or the targets would resolve elsewhere.
 	for d := p.headers; d != "/"; d = path.Dir(d) {
-		fi, err := lstat(e.FS, d)
+		fi, err := e.FS.Lstat(d)
 		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errNotDir) {
 			if d == p.headers && md != modeLink {
 				// Nothing of the tool's can exist in it; the record is pruned. A shared
@@ -261,7 +253,7 @@ func (s *planner) planAllShared(md mode) error {
 }
 
 func (e *Engine) exists(p string) (bool, error) {
-	_, err := lstat(e.FS, p)
+	_, err := e.FS.Lstat(p)
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errNotDir) {
 		return false, nil
 	}
@@ -452,7 +444,7 @@ func (s *planner) planDirs(md mode) error {
 	cands := map[string]bool{}
 	perms := map[string]fs.FileMode{}
 	for _, d := range p.old.Paths(state.Dir) {
-		if fi, err := lstat(s.e.FS, s.abs(d)); err == nil && fi.IsDir() {
+		if fi, err := s.e.FS.Lstat(s.abs(d)); err == nil && fi.IsDir() {
 			cands[d] = true
 			perms[d] = fi.Mode().Perm()
 		} else if err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, errNotDir) {
@@ -518,7 +510,7 @@ func (s *planner) planDirs(md mode) error {
 			if info, ok := s.dirs[d]; ok && info.k != directory {
 				continue
 			}
-			if fi, err := lstat(s.e.FS, abs); err != nil || !fi.IsDir() {
+			if fi, err := s.e.FS.Lstat(abs); err != nil || !fi.IsDir() {
 				continue
 			}
 		}

@@ -7,6 +7,7 @@ package lock
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"strconv"
@@ -41,12 +42,8 @@ const pollInterval = 50 * time.Millisecond
 
 // Lock is a held lock; Release frees it.
 type Lock struct {
-	f    *os.File
+	f    io.Closer
 	path string
-}
-
-type fder interface {
-	Fd() uintptr
 }
 
 // Acquire takes the exclusive lock on path (inside fsys), creating the file
@@ -61,7 +58,7 @@ func Acquire(fsys rootfs.FS, path string, wait time.Duration) (*Lock, error) {
 // AcquireNotify is Acquire calling onWait, when not nil, once when it finds the lock
 // held and starts to wait for it.
 func AcquireNotify(fsys rootfs.FS, path string, wait time.Duration, onWait func(*BusyError)) (*Lock, error) {
-	if err := fsys.MkdirAll(dir(path), 0o755); err != nil {
+	if err := rootfs.MkdirAll(fsys, dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("create lock directory for %s: %w", path, err)
 	}
 	deadline := time.Now().Add(wait)
@@ -84,34 +81,20 @@ func AcquireNotify(fsys rootfs.FS, path string, wait time.Duration, onWait func(
 
 func dir(p string) string { return path.Dir(path.Clean("/" + p)) }
 
-// tryAcquire makes one attempt; a held lock fails with ErrBusy.
+// tryAcquire makes one attempt; a held lock fails with a *BusyError.
 func tryAcquire(fsys rootfs.FS, path string) (*Lock, error) {
-	af, err := fsys.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o644)
-	if err != nil {
-		if errors.Is(err, syscall.ELOOP) {
-			return nil, fmt.Errorf("open lock file %s: it is a symbolic link, which is never followed; remove it and retry: %w", path, err)
+	f, err := fsys.LockFile(path, 0o644)
+	switch {
+	case errors.Is(err, rootfs.ErrLocked):
+		msg := "another process"
+		if fi, serr := fsys.Stat(path); serr == nil {
+			msg = holder(procLocks, fi)
 		}
-		return nil, fmt.Errorf("open lock file %s: %w", path, err)
-	}
-	f, ok := af.(*os.File)
-	if !ok {
-		af.Close()
-		return nil, fmt.Errorf("lock %s: file system %s cannot lock files", path, fsys.Name())
-	}
-	for {
-		err = unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
-		if err != unix.EINTR {
-			break
-		}
-	}
-	if err == unix.EWOULDBLOCK {
-		msg := holder(procLocks, f)
-		f.Close()
 		return nil, &BusyError{Path: path, Holder: msg}
-	}
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("lock %s: %w", path, &os.PathError{Op: "flock", Path: path, Err: err})
+	case errors.Is(err, syscall.ELOOP):
+		return nil, fmt.Errorf("open lock file %s: it is a symbolic link, which is never followed; remove it and retry: %w", path, err)
+	case err != nil:
+		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
 	// The file may have been replaced between open and flock: lock what the
 	// path names now, or try again.
@@ -127,14 +110,10 @@ func tryAcquire(fsys rootfs.FS, path string) (*Lock, error) {
 // lock's holder, so nothing has to be written to the lock file.
 var procLocks = "/proc/locks"
 
-// holder names the process holding a flock on f, from the lock table; "another
-// process" when the table is unreadable (a chroot without /proc).
-func holder(table string, f *os.File) string {
+// holder names the process holding a flock on the file fi, from the lock table;
+// "another process" when the table is unreadable (a chroot without /proc).
+func holder(table string, fi os.FileInfo) string {
 	const unknown = "another process"
-	fi, err := f.Stat()
-	if err != nil {
-		return unknown
-	}
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	if !ok {
 		return unknown

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/afero"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -54,6 +55,25 @@ func TestAcquireRelease(t *testing.T) {
 	l, err = Acquire(fsys, lockPath, 0)
 	require.NoError(t, err, "acquire after release")
 	require.NoError(t, l.Release())
+}
+
+// wrapped is a file system wrapped as tests wrap it (fault injection): its files are not
+// *os.File, and the lock works through it all the same.
+type wrapped struct{ rootfs.FS }
+
+func (w wrapped) OpenFile(name string, flag int, perm os.FileMode) (afero.File, error) {
+	f, err := w.FS.OpenFile(name, flag, perm)
+	return struct{ afero.File }{f}, err
+}
+
+func TestAcquireThroughWrapper(t *testing.T) {
+	fsys, dir := newRoot(t)
+	l, err := Acquire(wrapped{fsys}, lockPath, 0)
+	require.NoError(t, err)
+	_, err = Acquire(fsys, lockPath, 0)
+	require.ErrorIs(t, err, ErrBusy, "the wrapper's lock is the real one")
+	require.NoError(t, l.Release())
+	assert.Equal(t, lockedTree(""), treedump.Dump(t, dir))
 }
 
 func TestBusy(t *testing.T) {

@@ -1,10 +1,7 @@
 package manifest
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path"
 	"sort"
 
@@ -61,8 +58,8 @@ func readBounded(fsys afero.Fs, name string) ([]byte, error) {
 }
 
 // Write validates m and writes SHA256SUMS and linux-librust.manifest into the existing
-// directory dir, each atomically (temporary file, fsync, rename, directory fsync), mode 0644.
-func Write(fsys afero.Fs, dir string, m *Manifest) error {
+// directory dir, each atomically (rootfs.WriteFile), mode 0644.
+func Write(fsys rootfs.FS, dir string, m *Manifest) error {
 	if err := m.Validate(); err != nil {
 		return fmt.Errorf("write manifest in %s: %w", dir, err)
 	}
@@ -70,56 +67,10 @@ func Write(fsys afero.Fs, dir string, m *Manifest) error {
 		name string
 		data []byte
 	}{{layout.SumsName, m.Sums()}, {layout.ManifestName, m.Marshal()}} {
-		if err := writeAtomic(fsys, path.Join(dir, f.name), f.data); err != nil {
+		name := path.Join(dir, f.name)
+		if err := rootfs.WriteFile(fsys, name, name+".tmp", f.data, 0o644); err != nil {
 			return err
 		}
-	}
-	return syncDir(fsys, dir)
-}
-
-func writeAtomic(fsys afero.Fs, name string, data []byte) (err error) {
-	tmp := name + ".tmp"
-	if err := fsys.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("remove stale %s: %w", tmp, err)
-	}
-	f, err := fsys.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	defer func() {
-		if err != nil {
-			_ = fsys.Remove(tmp)
-		}
-	}()
-	if _, err = f.Write(data); err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = fsys.Chmod(tmp, 0o644) // independent of the umask
-	}
-	if err == nil {
-		err = fsys.Rename(tmp, name)
-	}
-	if err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	return nil
-}
-
-func syncDir(fsys afero.Fs, dir string) error {
-	d, err := fsys.Open(dir)
-	if err != nil {
-		return fmt.Errorf("sync directory %s: %w", dir, err)
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("sync directory %s: %w", dir, err)
 	}
 	return nil
 }

@@ -236,7 +236,8 @@ func TestWriteSha256sumCheck(t *testing.T) {
 }
 
 func TestWriteReplacesAndCleansStaleTemp(t *testing.T) {
-	fsys := afero.NewMemMapFs()
+	fsys, err := rootfs.New(t.TempDir())
+	require.NoError(t, err)
 	require.NoError(t, fsys.MkdirAll("/a", 0o755))
 	require.NoError(t, afero.WriteFile(fsys, "/a/"+layout.ManifestName+".tmp", []byte("junk"), 0o600))
 	require.NoError(t, afero.WriteFile(fsys, "/a/"+layout.ManifestName, []byte("old"), 0o644))

@@ -92,7 +92,7 @@ var ops = []struct {
 	{"removeall", func(fsys FS, p string) error { return fsys.RemoveAll(p) }},
 	{"rename-from", func(fsys FS, p string) error { return fsys.Rename(p, "/moved") }},
 	{"rename-to", func(fsys FS, p string) error { return fsys.Rename("/dir/file", p) }},
-	{"rename-noreplace", func(fsys FS, p string) error { return RenameNoReplace(fsys, "/dir/file", p) }},
+	{"rename-noreplace", func(fsys FS, p string) error { return fsys.RenameNoReplace("/dir/file", p) }},
 	{"symlink", func(fsys FS, p string) error { return fsys.SymlinkIfPossible("/etc/passwd", p) }},
 	{"chmod", func(fsys FS, p string) error { return fsys.Chmod(p, 0o777) }},
 	{"chown", func(fsys FS, p string) error { return fsys.Chown(p, 4242, 4242) }},

@@ -76,6 +76,25 @@ func FuzzResolve(f *testing.F) {
 				require.Equal(t, relPath(t, fss[0], ids[0]), relPath(t, fss[1], ids[1]), "%q flags %#x", name, flags)
 			}
 		}
+		// Resolve names, free of links, the object that opening name reaches.
+		for _, fsys := range fss {
+			fd, err := fsys.resolve(fsys.fd, rel, unix.O_PATH, 0)
+			got, rerr := fsys.Resolve(name)
+			require.Equal(t, err == nil, rerr == nil, "%q: resolve %v, Resolve %v", name, err, rerr)
+			if err != nil {
+				continue
+			}
+			var st unix.Stat_t
+			require.NoError(t, unix.Fstat(fd, &st))
+			unix.Close(fd)
+			real, err := filepath.EvalSymlinks(filepath.Join(fsys.dir, got))
+			require.NoError(t, err)
+			require.Equal(t, filepath.Join(fsys.dir, got), real, "%q: Resolve gave %s, which has links", name, got)
+			fi, err := fsys.Lstat(got)
+			require.NoError(t, err)
+			lst := fi.Sys().(*syscall.Stat_t)
+			require.Equal(t, [2]uint64{st.Dev, st.Ino}, [2]uint64{lst.Dev, lst.Ino}, "%q: Resolve gave %s, another object", name, got)
+		}
 		for _, fsys := range fss {
 			_, _ = afero.ReadFile(fsys, name)
 			_ = afero.WriteFile(fsys, name, []byte("w"), 0o644)

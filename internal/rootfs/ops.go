@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
+	"runtime"
 
 	"github.com/spf13/afero"
 	"golang.org/x/sys/unix"
@@ -21,40 +23,50 @@ func (e noReplaceError) Error() string {
 
 func (e noReplaceError) Unwrap() []error { return []error{ErrNoReplaceUnsupported, e.err} }
 
-// NoReplaceRenamer is implemented by file systems that rename without replacing
-// themselves: the FS of New, and wrappers of it that forward the call.
-type NoReplaceRenamer interface {
-	RenameNoReplace(oldname, newname string) error
-}
-
-// RenameNoReplace implements NoReplaceRenamer.
+// RenameNoReplace implements FS: renameat2(RENAME_NOREPLACE), and where the
+// kernel or file system lacks it, link(2) plus unlink(2) for anything but a
+// directory.
 func (r *rootFS) RenameNoReplace(oldname, newname string) error {
 	return r.rename(oldname, newname, unix.RENAME_NOREPLACE)
 }
 
-// RenameNoReplace renames oldname to newname only if newname does not exist,
-// atomically: renameat2(RENAME_NOREPLACE), and where the kernel or file system
-// lacks it, link(2) plus unlink(2) for anything but a directory. An existing
-// newname fails with an error matching fs.ErrExist. When neither way works the
-// error matches ErrNoReplaceUnsupported. fsys must implement NoReplaceRenamer
-// (as the FS of New does) or be an *afero.OsFs.
-func RenameNoReplace(fsys FS, oldname, newname string) error {
-	switch f := fsys.(type) {
-	case NoReplaceRenamer:
-		return f.RenameNoReplace(oldname, newname)
-	case *afero.OsFs:
-		err := unix.Renameat2(unix.AT_FDCWD, oldname, unix.AT_FDCWD, newname, unix.RENAME_NOREPLACE)
-		if err == unix.EINVAL || err == unix.ENOSYS {
-			err = linkNoReplace(unix.AT_FDCWD, oldname, unix.AT_FDCWD, newname, err)
-		}
-		if err != nil {
-			return &os.LinkError{Op: "rename", Old: oldname, New: newname, Err: err}
-		}
-		return nil
-	default:
-		return &os.LinkError{Op: "rename", Old: oldname, New: newname,
-			Err: noReplaceError{fmt.Errorf("file system %s", fsys.Name())}}
+// Resolve implements FS. It walks in user space, relative to descriptors inside
+// the root, the way the fallback resolver opens paths.
+func (r *rootFS) Resolve(name string) (string, error) {
+	rel, err := clean(name)
+	if err != nil {
+		return "", &os.PathError{Op: "resolve", Path: name, Err: err}
 	}
+	fd, reached, err := walk(r.fd, rel, unix.O_PATH, 0)
+	runtime.KeepAlive(r)
+	if err != nil {
+		return "", &os.PathError{Op: "resolve", Path: name, Err: err}
+	}
+	unix.Close(fd)
+	return path.Clean("/" + reached), nil
+}
+
+// LockFile implements FS.
+func (r *rootFS) LockFile(name string, perm os.FileMode) (afero.File, error) {
+	f, err := r.OpenFile(name, os.O_RDWR|os.O_CREATE|unix.O_NOFOLLOW, perm)
+	if err != nil {
+		return nil, err
+	}
+	fd := int(f.(*os.File).Fd())
+	for {
+		err = unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB)
+		if err != unix.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		f.Close()
+		if err == unix.EWOULDBLOCK {
+			err = ErrLocked
+		}
+		return nil, &os.PathError{Op: "flock", Path: name, Err: err}
+	}
+	return f, nil
 }
 
 // SyncDir flushes directory dir to disk (fsync), making the creation, removal

@@ -53,17 +53,26 @@ func openat2Supported(root int) bool {
 	return true
 }
 
-// walkInRoot resolves in user space, for kernels without openat2 (before 5.6):
-// one component at a time with openat(O_PATH|O_NOFOLLOW), reading symbolic links
-// with readlinkat and resolving their targets against the root, with ".." never
-// going above the root. Every step is relative to a directory descriptor already
-// inside the root, so a link never leads out. Unlike the kernel it cannot detect
-// a directory being renamed out of the root while the walk is under way.
+// walkInRoot resolves in user space, for kernels without openat2 (before 5.6).
 func walkInRoot(root int, rel string, flags int, mode uint32) (int, error) {
+	fd, _, err := walk(root, rel, flags, mode)
+	return fd, err
+}
+
+// walk resolves rel one component at a time with openat(O_PATH|O_NOFOLLOW),
+// reading symbolic links with readlinkat and resolving their targets against the
+// root, with ".." never going above the root. Every step is relative to a
+// directory descriptor already inside the root, so a link never leads out. It
+// returns the descriptor opened with flags and the path it reached, relative to
+// the root and free of links ("." for the root; with O_NOFOLLOW a final link is
+// named, not followed). Unlike the kernel it cannot detect a directory being
+// renamed out of the root while the walk is under way.
+func walk(root int, rel string, flags int, mode uint32) (int, string, error) {
 	if len(rel) >= unix.PathMax {
-		return -1, unix.ENAMETOOLONG
+		return -1, "", unix.ENAMETOOLONG
 	}
-	var stack []int // descriptors of the directories below the root, outermost first
+	var stack []int    // descriptors of the directories below the root, outermost first
+	var names []string // their names
 	defer func() {
 		for _, fd := range stack {
 			unix.Close(fd)
@@ -75,11 +84,21 @@ func walkInRoot(root int, rel string, flags int, mode uint32) (int, error) {
 		}
 		return stack[len(stack)-1]
 	}
+	reached := func(last string) string {
+		p := names[:len(names):len(names)]
+		if last != "" {
+			p = append(p, last)
+		}
+		if len(p) == 0 {
+			return "."
+		}
+		return strings.Join(p, "/")
+	}
 	toRoot := func() {
 		for _, fd := range stack {
 			unix.Close(fd)
 		}
-		stack = stack[:0]
+		stack, names = stack[:0], names[:0]
 	}
 
 	queue := splitPath(rel)
@@ -93,39 +112,41 @@ func walkInRoot(root int, rel string, flags int, mode uint32) (int, error) {
 		case "..":
 			if len(stack) > 0 {
 				unix.Close(stack[len(stack)-1])
-				stack = stack[:len(stack)-1]
+				stack, names = stack[:len(stack)-1], names[:len(names)-1]
 			}
 			continue
 		}
 		last := isLast(queue)
 		if last && flags&unix.O_NOFOLLOW != 0 {
-			return openatRetry(cur(), c, flags, mode)
+			fd, err := openatRetry(cur(), c, flags, mode)
+			return fd, reached(c), err
 		}
 		fd, err := openatRetry(cur(), c, unix.O_PATH|unix.O_NOFOLLOW, 0)
 		if err != nil {
 			if last && err == unix.ENOENT && flags&unix.O_CREAT != 0 {
-				return openatRetry(cur(), c, flags|unix.O_NOFOLLOW, mode)
+				fd, err := openatRetry(cur(), c, flags|unix.O_NOFOLLOW, mode)
+				return fd, reached(c), err
 			}
-			return -1, err
+			return -1, "", err
 		}
 		var st unix.Stat_t
 		if err := unix.Fstat(fd, &st); err != nil {
 			unix.Close(fd)
-			return -1, err
+			return -1, "", err
 		}
 		switch st.Mode & unix.S_IFMT {
 		case unix.S_IFLNK:
 			target, err := readlinkFd(fd)
 			unix.Close(fd)
 			if err != nil {
-				return -1, err
+				return -1, "", err
 			}
 			links++
 			if links > maxLinks {
-				return -1, unix.ELOOP
+				return -1, "", unix.ELOOP
 			}
 			if target == "" {
-				return -1, unix.ENOENT
+				return -1, "", unix.ENOENT
 			}
 			if strings.HasPrefix(target, "/") {
 				toRoot()
@@ -134,19 +155,22 @@ func walkInRoot(root int, rel string, flags int, mode uint32) (int, error) {
 		case unix.S_IFDIR:
 			if last {
 				unix.Close(fd)
-				return reopen(cur(), c, flags, mode)
+				fd, err := reopen(cur(), c, flags, mode)
+				return fd, reached(c), err
 			}
-			stack = append(stack, fd)
+			stack, names = append(stack, fd), append(names, c)
 		default:
 			unix.Close(fd)
 			if !last {
-				return -1, unix.ENOTDIR
+				return -1, "", unix.ENOTDIR
 			}
-			return reopen(cur(), c, flags, mode)
+			fd, err := reopen(cur(), c, flags, mode)
+			return fd, reached(c), err
 		}
 	}
 	// The path ended on the root, "." or "..": open the directory reached.
-	return openatRetry(cur(), ".", flags&^unix.O_NOFOLLOW, mode)
+	fd, err := openatRetry(cur(), ".", flags&^unix.O_NOFOLLOW, mode)
+	return fd, reached(""), err
 }
 
 // reopen opens the last element, known not to be a symbolic link, with the

@@ -37,12 +37,35 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// FS is what linux-librust needs from a file system: afero with symbolic links.
-// Paths are absolute and interpreted inside the root.
+// FS is what linux-librust needs from a file system: afero with symbolic links,
+// and the few operations afero lacks. Paths are absolute and interpreted inside
+// the root. New returns the one implementation; wrappers (a fault-injecting FS in
+// tests) forward every method.
 type FS interface {
 	afero.Fs
 	afero.Symlinker
+	// Lstat returns the FileInfo of name, not following a link as its last element.
+	Lstat(name string) (os.FileInfo, error)
+	// Readlink returns the target of the link name exactly as stored.
+	Readlink(name string) (string, error)
+	// Resolve returns the clean absolute path that name reaches with every symbolic
+	// link in it, the last element's included, resolved inside the root. A missing
+	// component fails with an error matching fs.ErrNotExist, a loop with syscall.ELOOP.
+	Resolve(name string) (string, error)
+	// RenameNoReplace renames oldname to newname only if newname does not exist,
+	// atomically, not following either end. An existing newname fails with an error
+	// matching fs.ErrExist; where the file system cannot do it atomically, with one
+	// matching ErrNoReplaceUnsupported.
+	RenameNoReplace(oldname, newname string) error
+	// LockFile opens name (created with perm when missing; a link there is refused,
+	// never followed) and takes an exclusive flock(2) on it without waiting. Closing
+	// the file releases the lock, and so does the end of the process. When another
+	// open file holds the lock the error matches ErrLocked.
+	LockFile(name string, perm os.FileMode) (afero.File, error)
 }
+
+// ErrLocked is matched (errors.Is) by the error of LockFile when the lock is held.
+var ErrLocked = errors.New("locked by another process")
 
 // ErrFinalSymlink is matched (errors.Is) by the error of an open for writing or
 // creation whose last path element is a symbolic link. Such an error also
@@ -198,7 +221,7 @@ func (r *rootFS) Stat(name string) (os.FileInfo, error) {
 	return statFd("stat", name, fd)
 }
 
-// Lstat returns the FileInfo of name without following a link as its last element.
+// Lstat implements FS.
 func (r *rootFS) Lstat(name string) (os.FileInfo, error) {
 	if rel, err := clean(name); err == nil && rel == "." {
 		fd, err := r.open("lstat", name, unix.O_PATH, 0)
@@ -225,8 +248,11 @@ func (r *rootFS) LstatIfPossible(name string) (os.FileInfo, bool, error) {
 	return fi, true, err
 }
 
-// ReadlinkIfPossible implements afero.LinkReader: the target exactly as stored.
-func (r *rootFS) ReadlinkIfPossible(name string) (string, error) {
+// ReadlinkIfPossible implements afero.LinkReader; it is Readlink.
+func (r *rootFS) ReadlinkIfPossible(name string) (string, error) { return r.Readlink(name) }
+
+// Readlink implements FS.
+func (r *rootFS) Readlink(name string) (string, error) {
 	dirfd, base, err := r.parent("readlink", name, unix.EINVAL)
 	if err != nil {
 		return "", err

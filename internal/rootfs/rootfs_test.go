@@ -307,12 +307,12 @@ func TestOperations(t *testing.T) {
 		wantErr: "rename /dir/nope /dir/also: no such file or directory",
 	}, {
 		name:    "rename no-replace refuses an existing name",
-		op:      func(fsys FS) error { return RenameNoReplace(fsys, "/flink", "/dir/file") },
+		op:      func(fsys FS) error { return fsys.RenameNoReplace("/flink", "/dir/file") },
 		wantErr: "rename /flink /dir/file: file exists",
 		errIs:   fs.ErrExist,
 	}, {
 		name:  "rename no-replace to a new name",
-		op:    func(fsys FS) error { return RenameNoReplace(fsys, "/flink", "/dir/flink") },
+		op:    func(fsys FS) error { return fsys.RenameNoReplace("/flink", "/dir/flink") },
 		delta: map[string]string{"/flink": "", "/dir/flink": "symlink dir/file"},
 	}, {
 		name:  "chmod follows a link",
@@ -433,53 +433,6 @@ func TestNewUsesOpenat2(t *testing.T) {
 	require.ErrorIs(t, err, unix.EINVAL)
 	_, err = walkInRoot(r.fd, "x", unix.O_PATH, 0)
 	require.ErrorIs(t, err, unix.ENOENT)
-}
-
-func TestRenameNoReplaceOsFs(t *testing.T) {
-	dir := t.TempDir()
-	build(t, dir, setup{{"/a", "file:a"}, {"/b", "file:b"}})
-	var fsys FS = afero.NewOsFs().(*afero.OsFs)
-	err := RenameNoReplace(fsys, filepath.Join(dir, "a"), filepath.Join(dir, "b"))
-	require.ErrorIs(t, err, fs.ErrExist)
-	require.NoError(t, RenameNoReplace(fsys, filepath.Join(dir, "a"), filepath.Join(dir, "c")))
-	require.Equal(t, map[string]string{
-		"/b": treedump.File(0o644, "b"),
-		"/c": treedump.File(0o644, "a"),
-	}, treedump.Dump(t, dir))
-	require.NoError(t, SyncDir(fsys, dir))
-
-	err = RenameNoReplace(&osFS{fsys.(*afero.OsFs)}, "/b", "/d")
-	require.ErrorIs(t, err, ErrNoReplaceUnsupported)
-	require.ErrorContains(t, err, "rename /b /d: rename without replacing is not supported")
-}
-
-// osFS hides the concrete type of an OsFs from RenameNoReplace.
-type osFS struct{ *afero.OsFs }
-
-// wrapFS is a wrapper that forwards RenameNoReplace.
-type wrapFS struct {
-	FS
-	calls int
-}
-
-func (w *wrapFS) RenameNoReplace(oldname, newname string) error {
-	w.calls++
-	return w.FS.(NoReplaceRenamer).RenameNoReplace(oldname, newname)
-}
-
-func TestRenameNoReplaceWrapper(t *testing.T) {
-	dir := t.TempDir()
-	build(t, dir, setup{{"/a", "file:a"}, {"/b", "file:b"}})
-	fsys, err := New(dir)
-	require.NoError(t, err)
-	w := &wrapFS{FS: fsys}
-	require.ErrorIs(t, RenameNoReplace(w, "/a", "/b"), fs.ErrExist)
-	require.NoError(t, RenameNoReplace(w, "/a", "/c"))
-	require.Equal(t, 2, w.calls)
-	require.Equal(t, map[string]string{
-		"/b": treedump.File(0o644, "b"),
-		"/c": treedump.File(0o644, "a"),
-	}, treedump.Dump(t, dir))
 }
 
 // TestLinkNoReplace covers the fallback of RenameNoReplace for file systems

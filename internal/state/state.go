@@ -191,7 +191,7 @@ func (d *DamagedError) Unwrap() error { return d.Err }
 // parse are a *DamagedError.
 func Read(fsys rootfs.FS, abi string) (Record, error) {
 	p := Path(abi)
-	fi, _, err := fsys.LstatIfPossible(p)
+	fi, err := fsys.Lstat(p)
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 		return Record{}, nil
 	}
@@ -245,43 +245,27 @@ func typeName(m fs.FileMode) string {
 	return "a special file"
 }
 
-// Write replaces the record of abi atomically, or removes it when r is empty.
+// Write replaces the record of abi atomically (rootfs.WriteFile), or removes it when
+// r is empty.
 func Write(fsys rootfs.FS, abi string, r Record) error {
 	p, tmp := Path(abi), TempPath(abi)
-	if err := fsys.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("remove stale %s: %w", tmp, err)
-	}
 	if len(r) == 0 {
+		if err := fsys.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("remove stale %s: %w", tmp, err)
+		}
 		if err := fsys.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("remove state record %s: %w", p, err)
 		}
 		return syncDir(fsys, layout.StateDir)
 	}
-	if err := fsys.MkdirAll(layout.StateDir, 0o755); err != nil {
+	if err := rootfs.MkdirAll(fsys, layout.StateDir, 0o755); err != nil {
 		return fmt.Errorf("write state record %s: %w", p, err)
 	}
-	f, err := fsys.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return fmt.Errorf("write state record %s: %w", p, err)
+	// 0644 whatever the umask: the record is no secret.
+	if err := rootfs.WriteFile(fsys, p, tmp, r.Marshal(), 0o644); err != nil {
+		return fmt.Errorf("state record: %w", err)
 	}
-	_, err = f.Write(r.Marshal())
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = fsys.Chmod(tmp, 0o644) // whatever the umask: the record is no secret
-	}
-	if err == nil {
-		err = fsys.Rename(tmp, p)
-	}
-	if err != nil {
-		_ = fsys.Remove(tmp)
-		return fmt.Errorf("write state record %s: %w", p, err)
-	}
-	return syncDir(fsys, layout.StateDir)
+	return nil
 }
 
 func syncDir(fsys rootfs.FS, dir string) error {

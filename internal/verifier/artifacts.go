@@ -33,7 +33,7 @@ func (r *run) checkFiles() []manifest.Artifact {
 	var present []manifest.Artifact
 	for _, a := range r.manifest.Artifacts {
 		p := r.art(a.Path)
-		fi, err := lstat(r.fsys, p)
+		fi, err := r.fsys.Lstat(p)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			r.add("artifact-missing", Error, p, r.reinstall(), "listed in the manifest but missing")
@@ -328,15 +328,6 @@ func (r *run) checkTargetSpec(present []manifest.Artifact) {
 				"%d .rmeta files (e.g. %s) were built for the JSON target %q, not %q", len(ps), ps[0], n, stem)
 		}
 	}
-}
-
-// lstat uses Lstat where the file system has it.
-func lstat(fsys afero.Fs, p string) (os.FileInfo, error) {
-	if l, ok := fsys.(afero.Lstater); ok {
-		fi, _, err := l.LstatIfPossible(p)
-		return fi, err
-	}
-	return fsys.Stat(p)
 }
 
 func fileType(fi os.FileInfo) string {

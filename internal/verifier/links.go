@@ -9,19 +9,21 @@ import (
 	"strings"
 
 	"github.com/spf13/afero"
+
+	"github.com/linux-librust/linux-librust/internal/rootfs"
 )
 
 // CheckLinks checks that every artifact path (relative to the kernel build tree) opens
 // the artifact from the headers tree, and that no link into the artifacts tree dangles
-// in the directories holding them. fsys must resolve symbolic links (rootfs.FS). An
+// in the directories holding them. An
 // artifact below a link into a shared linux-kbuild tree may open another flavour's
 // identical file through the tool's link there: it passes when the sizes are equal.
-func CheckLinks(fsys afero.Fs, headers, artifacts string, paths []string) []Finding {
+func CheckLinks(fsys rootfs.FS, headers, artifacts string, paths []string) []Finding {
 	return checkLinks(fsys, headers, artifacts, paths, false)
 }
 
 // checkLinks is CheckLinks; full also compares the SHA-256 of a shared artifact.
-func checkLinks(fsys afero.Fs, headers, artifacts string, paths []string, full bool) []Finding {
+func checkLinks(fsys rootfs.FS, headers, artifacts string, paths []string, full bool) []Finding {
 	var out []Finding
 	add := func(code, p, fix, msg string) {
 		out = append(out, Finding{Code: code, Severity: Error, Path: p, Message: msg, Fix: fix})
@@ -35,7 +37,7 @@ func checkLinks(fsys afero.Fs, headers, artifacts string, paths []string, full b
 		h, a := path.Join(headers, rel), path.Join(artifacts, rel)
 		hi, err := fsys.Stat(h)
 		if err != nil {
-			if li, lerr := lstat(fsys, h); lerr == nil && li.Mode()&os.ModeSymlink != 0 {
+			if li, lerr := fsys.Lstat(h); lerr == nil && li.Mode()&os.ModeSymlink != 0 {
 				add("link-dangling", h, relink, "a link that leads nowhere: "+describeLink(fsys, h))
 			} else if errors.Is(err, fs.ErrNotExist) {
 				add("link-missing", h, relink+" (or linux-librust link)",
@@ -90,16 +92,12 @@ func checkLinks(fsys afero.Fs, headers, artifacts string, paths []string, full b
 	return out
 }
 
-func readlink(fsys afero.Fs, p string) (string, bool) {
-	l, ok := fsys.(afero.LinkReader)
-	if !ok {
-		return "", false
-	}
-	t, err := l.ReadlinkIfPossible(p)
+func readlink(fsys rootfs.FS, p string) (string, bool) {
+	t, err := fsys.Readlink(p)
 	return t, err == nil
 }
 
-func describeLink(fsys afero.Fs, p string) string {
+func describeLink(fsys rootfs.FS, p string) string {
 	if t, ok := readlink(fsys, p); ok {
 		return "-> " + t
 	}

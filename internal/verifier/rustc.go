@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/afero"
 
 	"github.com/linux-librust/linux-librust/internal/layout"
+	"github.com/linux-librust/linux-librust/internal/rootfs"
 	"github.com/linux-librust/linux-librust/internal/toolchain"
 )
 
@@ -39,7 +40,7 @@ type RustcMatch struct {
 // MatchRustc tells whether the installed rustc (installed is typically
 // (*toolchain.Rustc).Version) reads abi's artifacts. It reads the manifest and the
 // headers' .config only, which decide the version text needed as in Verify.
-func MatchRustc(fsys afero.Fs, abi string, installed func() (string, error)) RustcMatch {
+func MatchRustc(fsys rootfs.FS, abi string, installed func() (string, error)) RustcMatch {
 	m := RustcMatch{ABI: abi}
 	r := newRun(fsys, Options{Headers: layout.Headers(abi), Artifacts: layout.Artifacts(abi)})
 	if r.readManifest() {
@@ -54,7 +55,7 @@ func MatchRustc(fsys afero.Fs, abi string, installed func() (string, error)) Rus
 
 // CheckRustc runs MatchRustc for every ABI of abis with an artifacts tree (the others
 // need no rustc) and asks the installed rustc at most once.
-func CheckRustc(fsys afero.Fs, abis []string, installed func() (string, error)) []RustcMatch {
+func CheckRustc(fsys rootfs.FS, abis []string, installed func() (string, error)) []RustcMatch {
 	installed = sync.OnceValues(installed)
 	var out []RustcMatch
 	for _, abi := range abis {

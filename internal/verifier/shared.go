@@ -6,8 +6,6 @@ import (
 	"path"
 	"strings"
 
-	"github.com/spf13/afero"
-
 	"github.com/linux-librust/linux-librust/internal/kbuild"
 	"github.com/linux-librust/linux-librust/internal/layout"
 	"github.com/linux-librust/linux-librust/internal/rootfs"
@@ -21,12 +19,8 @@ import (
 // sharedSame reports whether h reaches, through the tool's link at a shared path in a
 // linux-kbuild tree, a file like a: of the same size, and in full mode with the same
 // SHA-256.
-func sharedSame(fsys afero.Fs, h, a string, hi, ai os.FileInfo, full bool) bool {
-	rfs, ok := fsys.(rootfs.FS)
-	if !ok {
-		return false
-	}
-	if _, ok := kbuild.NewView(rfs).Served(h); !ok || !hi.Mode().IsRegular() || hi.Size() != ai.Size() {
+func sharedSame(fsys rootfs.FS, h, a string, hi, ai os.FileInfo, full bool) bool {
+	if _, ok := kbuild.NewView(fsys).Served(h); !ok || !hi.Mode().IsRegular() || hi.Size() != ai.Size() {
 		return false
 	}
 	if !full {
@@ -44,12 +38,11 @@ func sharedSame(fsys afero.Fs, h, a string, hi, ai os.FileInfo, full bool) bool 
 // checkShared reports the artifacts of the set whose shared path other flavours need
 // with a different content: none of them is linked there.
 func (r *run) checkShared() {
-	fsys, ok := r.fsys.(rootfs.FS)
 	abi := r.manifest.ABI
-	if !ok || layout.ValidateABI(abi) != nil || layout.Headers(abi) != r.opts.Headers {
+	if layout.ValidateABI(abi) != nil || layout.Headers(abi) != r.opts.Headers {
 		return
 	}
-	v := kbuild.NewView(fsys)
+	v := kbuild.NewView(r.fsys)
 	for _, a := range r.manifest.Artifacts {
 		sp, ms, err := v.Shared(abi, a.Path)
 		if err != nil || sp == "" {

@@ -11,11 +11,10 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/spf13/afero"
-
 	"github.com/linux-librust/linux-librust/internal/dylib"
 	"github.com/linux-librust/linux-librust/internal/layout"
 	"github.com/linux-librust/linux-librust/internal/manifest"
+	"github.com/linux-librust/linux-librust/internal/rootfs"
 )
 
 // Severity ranks a finding.
@@ -117,7 +116,7 @@ func (r *Report) Codes() []string {
 
 // run carries the state of one Verify.
 type run struct {
-	fsys     afero.Fs
+	fsys     rootfs.FS
 	opts     Options
 	report   *Report
 	manifest *manifest.Manifest
@@ -141,14 +140,14 @@ func (r *run) art(rel string) string { return path.Join(r.opts.Artifacts, rel) }
 
 // Verify checks one ABI's artifact set. It never fails: everything it cannot check is a
 // finding.
-func Verify(fsys afero.Fs, opts Options) Report {
+func Verify(fsys rootfs.FS, opts Options) Report {
 	r := newRun(fsys, opts)
 	r.verify()
 	sortFindings(r.report.Findings)
 	return *r.report
 }
 
-func newRun(fsys afero.Fs, opts Options) *run {
+func newRun(fsys rootfs.FS, opts Options) *run {
 	return &run{fsys: fsys, opts: opts,
 		report:   &Report{Headers: opts.Headers, Artifacts: opts.Artifacts, Findings: []Finding{}},
 		versions: map[string][]string{}, customTargets: map[string][]string{}, targetNames: map[string][]string{},

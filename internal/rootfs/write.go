@@ -1,0 +1,108 @@
+package rootfs
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+
+	"golang.org/x/sys/unix"
+)
+
+// WriteFile replaces name with data atomically: it writes the temporary file tmp
+// (in the same directory; a stale one is removed first), fsyncs it, gives it
+// exactly perm whatever the umask, renames it over name and fsyncs the
+// directory. Readers see the old content or the new, never a part; after a crash
+// at most tmp is left.
+func WriteFile(fsys FS, name, tmp string, data []byte, perm os.FileMode) (err error) {
+	if err := fsys.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove stale %s: %w", tmp, err)
+	}
+	f, err := fsys.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = fsys.Chmod(tmp, perm)
+	}
+	if err == nil {
+		err = fsys.Rename(tmp, name)
+	}
+	if err != nil {
+		_ = fsys.Remove(tmp)
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	return SyncDir(fsys, path.Dir(name))
+}
+
+// CopyFile copies the content of the regular file src (anything else, a link
+// included, is refused: OpenRegular) to the new file dst (O_EXCL: never over
+// something), which gets exactly perm whatever the umask, and fsyncs it. The
+// content also goes to tee when not nil (a hash). It returns the bytes copied.
+func CopyFile(fsys FS, src, dst string, perm os.FileMode, tee io.Writer) (int64, error) {
+	in, err := OpenRegular(fsys, src, os.O_RDONLY|unix.O_NOFOLLOW, 0)
+	if err != nil {
+		return 0, fmt.Errorf("read %s: %w", src, err)
+	}
+	defer in.Close()
+	out, err := fsys.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm&fs.ModePerm)
+	if err != nil {
+		return 0, fmt.Errorf("create %s: %w", dst, err)
+	}
+	var w io.Writer = out
+	if tee != nil {
+		w = io.MultiWriter(out, tee)
+	}
+	n, err := io.Copy(w, in)
+	if err == nil {
+		err = out.Sync()
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = fsys.Chmod(dst, perm)
+	}
+	if err != nil {
+		return n, fmt.Errorf("copy %s to %s: %w", src, dst, err)
+	}
+	return n, nil
+}
+
+// MkdirAll creates dir and its missing parents, each with exactly perm whatever
+// the umask (module builds run as any user and need 0755). Directories that
+// exist, links to directories inside the root included, are left as they are.
+func MkdirAll(fsys FS, dir string, perm os.FileMode) error {
+	if fi, err := fsys.Stat(dir); err == nil {
+		if fi.IsDir() {
+			return nil
+		}
+		return fmt.Errorf("create %s: %w", dir, &os.PathError{Op: "mkdir", Path: dir, Err: unix.ENOTDIR})
+	}
+	if parent := path.Dir(dir); parent != dir {
+		if err := MkdirAll(fsys, parent, perm); err != nil {
+			return err
+		}
+	}
+	if err := fsys.Mkdir(dir, perm); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			if fi, serr := fsys.Stat(dir); serr == nil && fi.IsDir() {
+				return nil
+			}
+		}
+		return fmt.Errorf("create %s: %w", dir, err)
+	}
+	if err := fsys.Chmod(dir, perm); err != nil {
+		return fmt.Errorf("create %s: %w", dir, err)
+	}
+	return nil
+}
