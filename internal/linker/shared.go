@@ -238,7 +238,7 @@ func (s *planner) unlinkShared(sh *sharedState) error {
 	kb := kbuild.Dir(sp)
 	var dirs []string
 	for d := path.Dir(sp); ; d = path.Dir(d) {
-		if _, _, err := s.e.FS.LstatIfPossible(d); isAbsent(err) && d != kb {
+		if _, err := s.e.FS.Lstat(d); isAbsent(err) && d != kb {
 			continue // removed by an interrupted run
 		}
 		empty, err := s.emptyAfter(d)
