@@ -55,3 +55,16 @@ func TestVerifyFullBoundedMemory(t *testing.T) {
 		assert.Less(t, peak, int64(128<<20), "peak RSS %d MiB for a %d MiB artifact", peak>>20, tc.size>>20)
 	}
 }
+
+// TestVerifyFullUnreadableByUsers: root can read an artifact of mode 000, a module build
+// as a user cannot: verify --full says so and exits 1.
+func TestVerifyFullUnreadableByUsers(t *testing.T) {
+	root := collected(t)
+	require.Equal(t, ExitOK, run(t, nil, "--root", root, "link", abi).code)
+	p := layout.Artifacts(abi) + "/rust/libcore.rmeta"
+	require.NoError(t, os.Chmod(filepath.Join(root, p), 0))
+	r := run(t, nil, "--root", root, "verify", "--full", abi)
+	assert.Equal(t, ExitProblems, r.code, r.stdout)
+	assert.Contains(t, r.stdout, abi+": warning: artifact-not-world-readable: "+p+": mode 0000: module builds as a user other than root cannot read it; fix: chmod a+r "+p)
+	assert.NotContains(t, r.stdout, "ok (")
+}

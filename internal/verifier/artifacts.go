@@ -31,6 +31,7 @@ const MaxArtifactSize = 1 << 30
 // returns the artifacts that are regular files.
 func (r *run) checkFiles() []manifest.Artifact {
 	var present []manifest.Artifact
+	r.checkSearchable(r.report.Paths)
 	for _, a := range r.manifest.Artifacts {
 		p := r.art(a.Path)
 		fi, err := r.fsys.Lstat(p)
@@ -51,6 +52,7 @@ func (r *run) checkFiles() []manifest.Artifact {
 			continue
 		}
 		present = append(present, a)
+		r.checkReadable(p, fi)
 		if fi.Size() != a.Size {
 			r.add("size-mismatch", Error, p, r.reinstall(), "%d bytes, the manifest says %d", fi.Size(), a.Size)
 		}

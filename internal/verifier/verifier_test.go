@@ -173,6 +173,23 @@ func TestVerify(t *testing.T) {
 		opts: Options{RustcVersion: rustcIs(trixie)},
 		want: []string{"rustc-installed-mismatch"},
 	}, {
+		name: "artifact not readable by users",
+		mutate: func(t *testing.T, fsys rootfs.FS) {
+			require.NoError(t, fsys.Chmod(path.Join(artifacts, "rust/libsample.rmeta"), 0o600))
+			require.NoError(t, fsys.Chmod(path.Join(artifacts, "rust/libsamplemacro.so"), 0o000))
+		},
+		opts: Options{RustcVersion: rustcIs(sid), Full: true},
+		want: []string{"artifact-not-world-readable A/rust/libsample.rmeta", "artifact-not-world-readable A/rust/libsamplemacro.so"},
+	}, {
+		name: "directories users cannot search",
+		mutate: func(t *testing.T, fsys rootfs.FS) {
+			require.NoError(t, fsys.Chmod(artifacts, 0o750))
+			require.NoError(t, fsys.Chmod(path.Join(artifacts, "scripts"), 0o700))
+			require.NoError(t, fsys.Chmod(path.Join(artifacts, "rust"), 0o754))
+		},
+		opts: Options{RustcVersion: rustcIs(sid)},
+		want: []string{"directory-not-searchable A", "directory-not-searchable A/rust", "directory-not-searchable A/scripts"},
+	}, {
 		name: "manifest missing",
 		mutate: func(t *testing.T, fsys rootfs.FS) {
 			require.NoError(t, fsys.Remove(path.Join(artifacts, layout.ManifestName)))
