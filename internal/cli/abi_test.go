@@ -66,3 +66,25 @@ func TestStatusListsKernelsWithArtifacts(t *testing.T) {
 	assert.Equal(t, ExitOK, r.code, r.stderr)
 	assert.Equal(t, "6.12.9+deb13-amd64: unlinked headers=yes artifacts=no links=0/0 conflicts=0 stale=0\n", r.stdout)
 }
+
+// A kernel that does not exist is not "unlinked": status says absent, names what is
+// missing and exits 1.
+func TestStatusOfAnAbsentKernel(t *testing.T) {
+	root := collected(t)
+	const missing = "6.1.0-99-amd64"
+	r := run(t, nil, "--root", root, "status", abi, missing)
+	assert.Equal(t, ExitProblems, r.code, r.stderr)
+	assert.Equal(t, abi+": unlinked headers=yes artifacts=yes links=0/4 conflicts=0 stale=0\n"+
+		missing+": absent headers=no artifacts=no links=0/0 conflicts=0 stale=0\n", r.stdout)
+	assert.Equal(t, "E: "+missing+": no such kernel: neither /usr/src/linux-headers-"+missing+
+		" nor /usr/lib/linux-librust-"+missing+" exists under the root; 'linux-librust status' lists the installed ones\n", r.stderr)
+
+	r = run(t, nil, "--root", root, "status", "--json", missing)
+	assert.Equal(t, ExitProblems, r.code, r.stderr)
+	var doc struct {
+		Kernels []struct{ State string }
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &doc))
+	require.Len(t, doc.Kernels, 1)
+	assert.Equal(t, "absent", doc.Kernels[0].State)
+}

@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
+	"github.com/linux-librust/linux-librust/internal/layout"
 	"github.com/linux-librust/linux-librust/internal/linker"
 )
 
@@ -20,9 +22,10 @@ Rust artifacts or links of the tool):
   ABI: STATE headers=yes|no artifacts=yes|no links=LINKED/TOTAL conflicts=N stale=N
 
 STATE is the first that applies: conflict (something link cannot fix by itself),
-stale (links that repair would remove), linked, partial, unlinked. With --json it
-prints {"format":1,"kernels":[...]}; later versions only add fields. The exit
-status is 1 when any kernel is in conflict or stale.`,
+stale (links that repair would remove), linked, partial, absent (neither tree
+is installed and nothing of the tool is there: no such kernel), unlinked. With
+--json it prints {"format":1,"kernels":[...]}; later versions only add fields.
+The exit status is 1 when any kernel is in conflict, stale or absent.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			list, err := abis(args)
 			if err != nil {
@@ -40,7 +43,7 @@ status is 1 when any kernel is in conflict or stale.`,
 			}
 			bad := false
 			for _, st := range sts {
-				bad = bad || st.State == linker.StateConflict || st.State == linker.StateStale
+				bad = bad || st.State == linker.StateConflict || st.State == linker.StateStale || st.State == linker.StateAbsent
 			}
 			out := cmd.OutOrStdout()
 			if a.opts.json {
@@ -53,6 +56,16 @@ status is 1 when any kernel is in conflict or stale.`,
 				for _, st := range sts {
 					fmt.Fprintln(out, st.Line())
 				}
+			}
+			var absent []error
+			for _, st := range sts {
+				if st.State == linker.StateAbsent {
+					absent = append(absent, fmt.Errorf("%s: no such kernel: neither %s nor %s exists under the root; 'linux-librust status' lists the installed ones",
+						st.ABI, layout.Headers(st.ABI), layout.Artifacts(st.ABI)))
+				}
+			}
+			if len(absent) > 0 {
+				return errors.Join(absent...)
 			}
 			if bad {
 				return errProblems

@@ -43,6 +43,7 @@
 //	stale     stale > 0
 //	linked    both trees present, at least one artifact, all linked
 //	partial   some linked
+//	absent    neither tree present and no state record: no such kernel
 //	unlinked  none linked
 //
 // # Shared artifacts

@@ -18,6 +18,9 @@ const (
 	StateUnlinked State = "unlinked"
 	StateConflict State = "conflict"
 	StateStale    State = "stale"
+	// StateAbsent: neither tree of the ABI is installed and the tool has no record
+	// of it: no such kernel.
+	StateAbsent State = "absent"
 )
 
 // Status is the state of one ABI. Its JSON form is part of the stable interface.
@@ -72,6 +75,8 @@ func (e *Engine) status(v *kbuild.View, abi string) (Status, error) {
 		st.State = StateLinked
 	case st.Linked > 0:
 		st.State = StatePartial
+	case !st.Headers && !st.Artifacts && len(p.old) == 0:
+		st.State = StateAbsent
 	default:
 		st.State = StateUnlinked
 	}

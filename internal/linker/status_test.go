@@ -137,3 +137,19 @@ func TestRepairAllStatusRoot(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, ff.Ops())
 }
+
+// A kernel without either tree and without a record of the tool does not exist; one
+// that the tool still has a record of is merely unlinked.
+func TestStatusAbsent(t *testing.T) {
+	f := newFixture(t)
+	e := f.engine()
+	st, err := e.Status("7.10.0-1-amd64")
+	require.NoError(t, err)
+	assert.Equal(t, StateAbsent, st.State)
+	assert.Equal(t, "7.10.0-1-amd64: absent headers=no artifacts=no links=0/0 conflicts=0 stale=0", st.Line())
+
+	f.write(layout.StateDir+"/7.10.0-1-amd64", "linux-librust-state 1\ndir rust\n")
+	st, err = e.Status("7.10.0-1-amd64")
+	require.NoError(t, err)
+	assert.Equal(t, StateUnlinked, st.State)
+}
