@@ -43,16 +43,19 @@ func (a *App) engine() *linker.Engine {
 // link; warnings are reported and do not; notes are not reported.
 func (a *App) check(abi string) []linker.Problem {
 	r := a.verify(abi, verifier.Options{})
+	a.log.Debugf("%s: quick checks of %d artifact(s), built by %q", abi, len(r.Paths), r.RustcVersion)
 	var probs []linker.Problem
 	for _, f := range r.Findings {
 		switch f.Severity {
 		case verifier.Note:
+			a.log.Debugf("%s: %s", abi, f)
 		case verifier.Warning:
 			a.log.Log(logger.Event{Level: logger.Warn, Kind: logger.KindVerify, ABI: abi, Path: f.Path, Message: f.String()})
 		default:
 			probs = append(probs, linker.Problem{Kind: linker.ProblemCheck, Path: f.Path, Message: f.String()})
 		}
 	}
+	a.log.Debugf("%s: quick checks: %d finding(s), %d refusing the link", abi, len(r.Findings), len(probs))
 	return probs
 }
 

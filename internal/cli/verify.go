@@ -48,9 +48,15 @@ versions only add fields. Exit status: 0 clean (notes only), 1 findings.`,
 			}
 			reports := make([]verifier.Report, 0, len(list))
 			clean := true
+			mode := "quick"
+			if full {
+				mode = "full"
+			}
 			for _, abi := range list {
+				a.log.Debugf("%s: %s check of %s, linked into %s", abi, mode, layout.Artifacts(abi), layout.Headers(abi))
 				r := a.verify(abi, verifier.Options{Full: full, Links: true, RustcVersion: a.rustc().Version})
 				r.ABI = abi // also when the manifest is unreadable, or names another kernel
+				a.explainReport(r)
 				reports = append(reports, r)
 				clean = clean && r.Clean()
 			}
@@ -93,6 +99,22 @@ func (a *App) rustABIs() ([]string, error) {
 func (a *App) verify(abi string, opts verifier.Options) verifier.Report {
 	opts.Headers, opts.Artifacts = layout.Headers(abi), layout.Artifacts(abi)
 	return verifier.Verify(a.fs, opts)
+}
+
+// explainReport reports, as debug events (-v), what verify looked at for r.
+func (a *App) explainReport(r verifier.Report) {
+	for _, p := range r.Paths {
+		a.log.Debugf("%s: checked %s", r.ABI, p)
+	}
+	if r.RustcVersion != "" {
+		a.log.Debugf("%s: the set was built by %q", r.ABI, r.RustcVersion)
+	}
+	if v, err := a.rustc().Version(); err == nil {
+		a.log.Debugf("%s: the installed rustc prints %q", r.ABI, v)
+	} else {
+		a.log.Debugf("%s: installed rustc: %v", r.ABI, err)
+	}
+	a.log.Debugf("%s: %d finding(s)", r.ABI, len(r.Findings))
 }
 
 func printReport(w io.Writer, abi string, r verifier.Report, full bool) {

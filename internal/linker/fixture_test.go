@@ -107,7 +107,11 @@ func (f *fixture) engine() *Engine {
 	return &Engine{FS: f.fs, Log: f.log}
 }
 
+// log records what a user sees without -v.
 func (f *fixture) log(e logger.Event) {
+	if e.Level == logger.Debug {
+		return
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.logs = append(f.logs, string(e.Level)+": "+e.Message)

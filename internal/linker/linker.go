@@ -263,6 +263,7 @@ func (e *Engine) run(abi string, md mode) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	e.explain(p, md, false)
 	if p.nothing != "" {
 		e.event(logger.Info, logger.KindLink, abi, "", false, "%s: nothing to do: %s", abi, p.nothing)
 	}
@@ -292,7 +293,11 @@ func (e *Engine) run(abi string, md mode) (*Report, error) {
 		}
 		return r, nil
 	}
-	return r, e.execute(p)
+	if err := e.execute(p); err != nil {
+		return r, err
+	}
+	e.event(logger.Debug, logger.KindMessage, abi, "", false, "%s: %s: done, %d action(s) taken", abi, md, len(p.actions))
+	return r, nil
 }
 
 // check runs e.Check on the ABI of p. Its problems join the plan's, or with Force are
@@ -307,7 +312,7 @@ func (e *Engine) check(p *plan) bool {
 		level = logger.Warn
 	}
 	for _, pr := range probs {
-		e.event(level, "verify", p.abi, pr.Path, false, "%s", pr.Message)
+		e.event(level, logger.KindVerify, p.abi, pr.Path, false, "%s", pr.Message)
 	}
 	if e.Force {
 		e.event(logger.Warn, logger.KindVerify, p.abi, "", false, "%s: linking despite the failed checks above (--force)", p.abi)

@@ -24,5 +24,6 @@ func (e *Engine) locked(fn func() (*Report, error)) (*Report, error) {
 		return nil, err
 	}
 	defer l.Release()
+	e.event(logger.Debug, logger.KindLock, "", layout.LockFile, false, "took the lock %s", layout.LockFile)
 	return fn()
 }

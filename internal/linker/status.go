@@ -61,6 +61,7 @@ func (e *Engine) status(v *kbuild.View, abi string) (Status, error) {
 	if err != nil {
 		return Status{}, err
 	}
+	e.explain(p, modeRepair, true)
 	st := Status{
 		ABI: abi, Headers: p.headersPresent, Artifacts: p.artifactsPresent,
 		Total: p.artifactCount, Linked: p.linked, Conflicts: p.conflicts, Stale: p.stale,
