@@ -37,8 +37,9 @@ the arguments are the caller's own:
                           kernel-install plugin: repair KVER
   librust-postinst ABI ARGS
                           postinst of linux-librust-ABI: configure links (an
-                          upgrade repairs), abort-* links (warn only), triggered
-                          by /usr/src/linux-headers-ABI repairs
+                          upgrade repairs), then runs dkms autoinstall for ABI
+                          when DKMS is installed (warn only); abort-* links (warn
+                          only), triggered by /usr/src/linux-headers-ABI repairs
   librust-prerm ABI ARGS  remove unlinks; upgrade keeps the links
   librust-postrm ABI ARGS remove, purge: repair ABI
   tool-postinst ARGS      postinst of linux-librust: configure repairs every ABI;
@@ -174,6 +175,8 @@ func (a *App) hookStep(s hook.Step) error {
 		reports, err = e.RepairAll()
 	case hook.CheckRustc:
 		return a.checkRustc(e)
+	case hook.BuildModules:
+		return a.buildModules(s.ABI)
 	default:
 		return fmt.Errorf("unknown hook action %v", s.Action)
 	}

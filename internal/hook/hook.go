@@ -70,6 +70,7 @@ const (
 	Repair                       // linux-librust repair ABI
 	RepairAll                    // linux-librust repair --all
 	CheckRustc                   // check every installed ABI's rustc compatibility; warn only
+	BuildModules                 // ask DKMS, when installed, to build ABI's modules; warn only
 )
 
 func (a Action) String() string {
@@ -84,6 +85,8 @@ func (a Action) String() string {
 		return "repair --all"
 	case CheckRustc:
 		return "check-rustc"
+	case BuildModules:
+		return "dkms autoinstall"
 	}
 	return fmt.Sprintf("action(%d)", int(a))
 }
@@ -91,7 +94,7 @@ func (a Action) String() string {
 // Step is one action of a plan.
 type Step struct {
 	Action Action
-	ABI    string // for Link, Unlink and Repair
+	ABI    string // for Link, Unlink, Repair and BuildModules
 	// WarnOnly: a failure of this step is reported as a warning and the hook
 	// still exits 0.
 	WarnOnly bool
@@ -254,7 +257,10 @@ func decideKernelInstall(args []string) (Plan, error) {
 //
 // postinst configure links. An upgrade is a configure with the old version in
 // $2: repair instead, which also drops links whose artifact the new revision no
-// longer ships. abort-upgrade, abort-remove and abort-deconfigure follow a prerm
+// longer ships. Either way DKMS is then asked to build the kernel's modules, warn
+// only: DKMS builds when a kernel or its headers arrive, and nothing else tells it
+// that the artifacts its Rust modules need arrived later; a module that still fails
+// must not fail the artifacts' configuration. abort-upgrade, abort-remove and abort-deconfigure follow a prerm
 // that may have unlinked: link again, warn-only. triggered with the package's
 // file trigger on the headers tree (installed or removed) repairs that ABI.
 //
@@ -280,10 +286,13 @@ func decideLibrust(ctx Context, args []string) (Plan, error) {
 	case LibrustPostinst:
 		switch action {
 		case "configure":
+			build := Step{Action: BuildModules, ABI: abi, WarnOnly: true}
 			if len(script) > 1 && script[1] != "" {
-				return one(Step{Action: Repair, ABI: abi}, "linux-librust-%s upgraded from %s", abi, script[1]), nil
+				return Plan{Steps: []Step{{Action: Repair, ABI: abi}, build},
+					Why: fmt.Sprintf("linux-librust-%s upgraded from %s", abi, script[1])}, nil
 			}
-			return one(Step{Action: Link, ABI: abi}, "linux-librust-%s installed", abi), nil
+			return Plan{Steps: []Step{{Action: Link, ABI: abi}, build},
+				Why: fmt.Sprintf("linux-librust-%s installed", abi)}, nil
 		case "abort-upgrade", "abort-remove", "abort-deconfigure":
 			return one(Step{Action: Link, ABI: abi, WarnOnly: true}, "linux-librust-%s restored by %s", abi, action), nil
 		case "triggered":

@@ -16,6 +16,11 @@ func repairAll(warn bool) Step { return Step{Action: RepairAll, WarnOnly: warn} 
 
 var checkRustc = Step{Action: CheckRustc, WarnOnly: true}
 
+// built follows steps with the DKMS build of the ABI.
+func built(steps []Step) []Step {
+	return append(steps, Step{Action: BuildModules, ABI: abi, WarnOnly: true})
+}
+
 func TestDecide(t *testing.T) {
 	img := "/boot/vmlinuz-" + abi
 	tests := []struct {
@@ -68,9 +73,9 @@ func TestDecide(t *testing.T) {
 		{"kernel-install ignores DEB_MAINT_PARAMS", KernelInstall, []string{"add", abi}, "upgrade", repair(false), false},
 
 		// linux-librust-<ABI> postinst.
-		{"librust configure", LibrustPostinst, []string{abi, "configure", ""}, "", link(false), false},
-		{"librust configure no version", LibrustPostinst, []string{abi, "configure"}, "", link(false), false},
-		{"librust upgrade", LibrustPostinst, []string{abi, "configure", "0.1-1"}, "", repair(false), false},
+		{"librust configure", LibrustPostinst, []string{abi, "configure", ""}, "", built(link(false)), false},
+		{"librust configure no version", LibrustPostinst, []string{abi, "configure"}, "", built(link(false)), false},
+		{"librust upgrade", LibrustPostinst, []string{abi, "configure", "0.1-1"}, "", built(repair(false)), false},
 		{"librust abort-upgrade", LibrustPostinst, []string{abi, "abort-upgrade", "0.1-2"}, "", link(true), false},
 		{"librust abort-remove", LibrustPostinst, []string{abi, "abort-remove"}, "", link(true), false},
 		{"librust abort-deconfigure", LibrustPostinst, []string{abi, "abort-deconfigure", "in-favour", "x", "1"}, "", link(true), false},
@@ -137,6 +142,7 @@ func TestStepString(t *testing.T) {
 	assert.Equal(t, "repair --all", repairAll(false).String())
 	assert.Equal(t, "link "+abi+" (warn only)", link(true)[0].String())
 	assert.Equal(t, "check-rustc (warn only)", checkRustc.String())
+	assert.Equal(t, "dkms autoinstall "+abi+" (warn only)", built(nil)[0].String())
 	assert.Equal(t, "action(0)", Action(0).String())
 }
 
@@ -154,7 +160,7 @@ func FuzzDecide(f *testing.F) {
 		}
 		for _, s := range p.Steps {
 			switch s.Action {
-			case Link, Unlink, Repair:
+			case Link, Unlink, Repair, BuildModules:
 				if s.ABI == "" {
 					t.Fatalf("%v: step %v without ABI", p, s)
 				}
