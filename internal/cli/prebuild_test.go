@@ -1,0 +1,113 @@
+package cli
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/linux-librust/linux-librust/internal/dkms"
+)
+
+// TestDKMSPrebuild runs the command a Rust module's dkms.conf runs as PRE_BUILD, in
+// each state a kernel can be in: the exit status is what DKMS acts on (77: skipped),
+// and every problem is one line naming its fix.
+func TestDKMSPrebuild(t *testing.T) {
+	headers := "usr/src/linux-headers-" + abi
+	tests := []struct {
+		name    string
+		setup   func(t *testing.T) string // returns the root
+		code    int
+		lines   []string // each must appear in standard error
+		without []string // none may
+	}{
+		{
+			name:  "no headers",
+			setup: func(t *testing.T) string { return t.TempDir() },
+			code:  dkms.ExitSkipped,
+			lines: []string{"W: " + abi + ": the kernel's headers are not installed: no module can be built for it; fix: install linux-headers-" + abi},
+		},
+		{
+			name: "no Rust support",
+			setup: func(t *testing.T) string {
+				root := t.TempDir()
+				writeTree(t, root, map[string]string{headers + "/Makefile": "", headers + "/.config": "# CONFIG_RUST is not set\n"})
+				return root
+			},
+			code:  dkms.ExitSkipped,
+			lines: []string{"W: " + abi + ": the kernel is built without Rust support (CONFIG_RUST)"},
+		},
+		{
+			name:  "headers without artifacts",
+			setup: func(t *testing.T) string { _, root := system(t); return root },
+			code:  dkms.ExitSkipped,
+			lines: []string{
+				"W: " + abi + ": Rust modules need the kernel's Rust artifacts, and linux-librust-" + abi + " is not installed; fix: apt install linux-librust-" + abi + " (DKMS then builds its modules by itself)\n",
+				"I: " + abi + ": not building Rust modules for this kernel now (exit 77: skipped)",
+			},
+		},
+		{
+			name:  "artifacts not linked",
+			setup: collected,
+			code:  ExitProblems,
+			lines: []string{
+				"E: " + abi + ": error: link-missing: /" + headers + "/rust/libcore.rmeta",
+				"E: " + abi + ": Rust modules cannot be built: fix the above",
+			},
+		},
+		{
+			name: "ready",
+			setup: func(t *testing.T) string {
+				root := collected(t)
+				require.Equal(t, ExitOK, run(t, nil, "--root", root, "link", abi).code)
+				return root
+			},
+			code:    ExitOK,
+			lines:   []string{"I: " + abi + ": the kernel's Rust artifacts are in place for a module build"},
+			without: []string{"W: ", "E: "},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := tt.setup(t)
+			r := run(t, nil, "--root", root, "dkms-prebuild", abi)
+			assert.Equal(t, tt.code, r.code, r.stderr)
+			assert.Empty(t, r.stdout)
+			for _, l := range tt.lines {
+				assert.Contains(t, r.stderr, l)
+			}
+			for _, l := range tt.without {
+				assert.NotContains(t, r.stderr, l)
+			}
+		})
+	}
+}
+
+// TestDKMSPrebuildOtherRustc: another rustc is a warning naming E0514 and the
+// version needed; the build goes on (exit 0) so that rustc's own error follows.
+func TestDKMSPrebuildOtherRustc(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("chroot needs root")
+	}
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go to build the stand-in rustc")
+	}
+	root := collected(t)
+	require.Equal(t, ExitOK, run(t, nil, "--root", root, "link", abi).code)
+	src := filepath.Join(t.TempDir(), "main.go")
+	require.NoError(t, os.WriteFile(src, []byte("package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"rustc 1.96.0 (ac68faa20 2026-05-25) (built from a source tarball)\") }\n"), 0o644))
+	build := exec.Command("go", "build", "-o", filepath.Join(root, "usr/bin/rustc"), src)
+	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=")
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+
+	r := run(t, nil, "--root", root, "dkms-prebuild", abi)
+	assert.Equal(t, ExitOK, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "W: "+abi+": ")
+	assert.Contains(t, r.stderr, `"rustc 1.97.1 (8bab26f4f 2026-07-14) (built from a source tarball)"`)
+	assert.Contains(t, r.stderr, "E0514")
+	assert.NotContains(t, r.stderr, "E: ")
+}

@@ -1,0 +1,78 @@
+package verifier
+
+import (
+	"bytes"
+	"fmt"
+	"path"
+
+	"github.com/spf13/afero"
+
+	"github.com/linux-librust/linux-librust/internal/kconfig"
+	"github.com/linux-librust/linux-librust/internal/rootfs"
+)
+
+// Readiness says whether an out-of-tree Rust module can be built for a kernel now.
+type Readiness int
+
+const (
+	// Ready: build. Warnings may remain (another rustc is installed): the build goes on
+	// and the compiler has the last word.
+	Ready Readiness = iota
+	// NotYet: do not build for this kernel now: it has no headers, no Rust support, or
+	// its Rust artifacts (linux-librust-<ABI>) are not installed. Installing them makes
+	// DKMS build by itself.
+	NotYet
+	// Broken: the artifacts are installed but a module build would fail or use a wrong
+	// file; the findings say what to fix.
+	Broken
+)
+
+// BuildCheck is the outcome of CheckBuild: the readiness and what to tell the person
+// reading the build log, one finding per line.
+type BuildCheck struct {
+	Readiness Readiness
+	Findings  []Finding
+}
+
+// CheckBuild decides whether a Rust module can be built against the headers of abi
+// now, before a module build starts (linux-librust dkms-prebuild). headers and
+// artifacts are the two trees; rustc is Options.RustcVersion. The quick checks of
+// Verify with the links decide Broken; a rustc that prints another version than the
+// set needs is a warning only, since a build may name another compiler (RUSTC=).
+func CheckBuild(fsys afero.Fs, abi, headers, artifacts string, rustc func() (string, error)) BuildCheck {
+	notYet := func(code, p, fix, format string, args ...any) BuildCheck {
+		return BuildCheck{Readiness: NotYet, Findings: []Finding{{
+			Code: code, Severity: Error, Path: p, Message: fmt.Sprintf(format, args...), Fix: fix}}}
+	}
+	cfg := path.Join(headers, configName)
+	data, err := rootfs.ReadFile(fsys, cfg, kconfig.MaxSize)
+	if err != nil {
+		return notYet("headers-missing", headers, "install linux-headers-"+abi,
+			"%s: the kernel's headers are not installed: no module can be built for it", abi)
+	}
+	if c, err := kconfig.Parse(bytes.NewReader(data)); err != nil {
+		return BuildCheck{Readiness: Broken, Findings: []Finding{{Code: "config-invalid", Severity: Error, Path: cfg,
+			Message: err.Error(), Fix: "reinstall linux-headers-" + abi}}}
+	} else if rust, _ := c.Bool("CONFIG_RUST"); rust != kconfig.Yes {
+		return notYet("config-no-rust", cfg, "build Rust modules only for kernels with CONFIG_RUST=y (BUILD_EXCLUSIVE_CONFIG=\"CONFIG_RUST\")",
+			"%s: the kernel is built without Rust support (CONFIG_RUST): no Rust module can be built for it", abi)
+	}
+	if _, err := fsys.Stat(artifacts); err != nil {
+		return notYet("artifacts-missing", artifacts, "apt install linux-librust-"+abi+" (DKMS then builds its modules by itself)",
+			"%s: Rust modules need the kernel's Rust artifacts, and linux-librust-%s is not installed", abi, abi)
+	}
+	rep := Verify(fsys, Options{Headers: headers, Artifacts: artifacts, Links: true, RustcVersion: rustc})
+	out := BuildCheck{Readiness: Ready}
+	for _, f := range rep.Findings {
+		switch {
+		case f.Severity == Note:
+			continue
+		case f.Code == "rustc-installed-mismatch":
+			f.Severity = Warning
+		case f.Severity == Error:
+			out.Readiness = Broken
+		}
+		out.Findings = append(out.Findings, f)
+	}
+	return out
+}
