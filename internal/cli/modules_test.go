@@ -30,7 +30,7 @@ func TestBuildModules(t *testing.T) {
 			contains: []string{"built\n", abi + ": DKMS built the modules that build for this kernel"}},
 		{name: "skipped", body: "exit 77", ran: true, level: "I: "},
 		{name: "failed", ran: true, level: "W: ",
-			body: `mkdir -p $TREE/rust-e2e/1.0/build && echo "DKMS (dkms-3.2.2) make.log for rust-e2e/1.0 for kernel $3 (x86_64)" >$TREE/rust-e2e/1.0/build/make.log; exit 10`,
+			body:     `mkdir -p $TREE/rust-e2e/1.0/build && echo "DKMS (dkms-3.2.2) make.log for rust-e2e/1.0 for kernel $3 (x86_64)" >$TREE/rust-e2e/1.0/build/make.log; exit 10`,
 			contains: []string{"dkms autoinstall exit 10", "rust-e2e/1.0/build/make.log", "run 'dkms autoinstall --kernelver " + abi + "'"}},
 		{name: "another root", root: "other", body: "echo built", ran: false},
 	}

@@ -65,12 +65,12 @@ type Action int
 
 // The actions a plan can hold.
 const (
-	Link       Action = iota + 1 // linux-librust link ABI
-	Unlink                       // linux-librust unlink ABI
-	Repair                       // linux-librust repair ABI
-	RepairAll                    // linux-librust repair --all
-	CheckRustc                   // check every installed ABI's rustc compatibility; warn only
-	BuildModules                 // ask DKMS, when installed, to build ABI's modules; warn only
+	Link         Action = iota + 1 // linux-librust link ABI
+	Unlink                         // linux-librust unlink ABI
+	Repair                         // linux-librust repair ABI
+	RepairAll                      // linux-librust repair --all
+	CheckRustc                     // check every installed ABI's rustc compatibility; warn only
+	BuildModules                   // ask DKMS, when installed, to build ABI's modules; warn only
 )
 
 func (a Action) String() string {
