@@ -53,6 +53,7 @@ type Tree struct {
 	RustcVersion string // CONFIG_RUSTC_VERSION_TEXT
 	ConfigSHA256 string
 	Artifacts    []manifest.Artifact // without SHA256 until copied
+	srcDir       string              // the kernel source tree (support files)
 }
 
 // Open reads the build tree dir: its configuration and the artifacts in it. skip, when
@@ -73,6 +74,10 @@ func Open(fsys afero.Fs, dir, skip string) (*Tree, error) {
 	if err := t.discover(fsys, path.Clean(skip)); err != nil {
 		return nil, err
 	}
+	if err := t.discoverSupport(fsys); err != nil {
+		return nil, err
+	}
+	sort.Slice(t.Artifacts, func(i, j int) bool { return t.Artifacts[i].Path < t.Artifacts[j].Path })
 	return t, nil
 }
 
@@ -226,8 +231,11 @@ func (t *Tree) Copy(fsys rootfs.FS, dest, abi string, strip func(path string) er
 	}
 	m := &manifest.Manifest{Format: manifest.Format, ABI: abi, Arch: t.Arch, RustcVersion: t.RustcVersion, ConfigSHA256: t.ConfigSHA256}
 	for _, a := range t.Artifacts {
-		to := path.Join(dest, a.Path)
-		sum, size, err := copyFile(fsys, path.Join(t.Dir, a.Path), to)
+		to, from := path.Join(dest, a.Path), path.Join(t.Dir, a.Path)
+		if a.Kind == manifest.KindSupport {
+			from = path.Join(t.srcDir, a.Path)
+		}
+		sum, size, err := copyFile(fsys, from, to, a.Kind == manifest.KindSupport)
 		if err != nil {
 			return nil, err
 		}
@@ -294,13 +302,25 @@ func emptyDir(fsys afero.Fs, dir string) error {
 }
 
 // copyFile copies src to dst (mode 0644: artifacts are read by whoever builds modules,
-// whatever the umask of the packager), returning its SHA-256 and size.
-func copyFile(fsys rootfs.FS, src, dst string) (string, int64, error) {
+// whatever the umask of the packager; 0755 when keepExec and src is executable: the
+// scripts of the kernel's Rust availability check run each other), returning its
+// SHA-256 and size.
+func copyFile(fsys rootfs.FS, src, dst string, keepExec bool) (string, int64, error) {
+	mode := os.FileMode(0o644)
+	if keepExec {
+		fi, err := fsys.Stat(src)
+		if err != nil {
+			return "", 0, fmt.Errorf("read %s: %w", src, err)
+		}
+		if fi.Mode()&0o111 != 0 {
+			mode = 0o755
+		}
+	}
 	if err := rootfs.MkdirAll(fsys, path.Dir(dst), 0o755); err != nil {
 		return "", 0, err
 	}
 	h := sha256.New()
-	n, err := rootfs.CopyFile(fsys, src, dst, 0o644, h)
+	n, err := rootfs.CopyFile(fsys, src, dst, mode, h)
 	if err != nil {
 		return "", 0, err
 	}

@@ -44,6 +44,11 @@ const (
 	KindRmeta      Kind = "rmeta"       // crate metadata, rust/*.rmeta
 	KindProcMacro  Kind = "proc-macro"  // proc-macro shared object run by the host rustc
 	KindTargetSpec Kind = "target-spec" // scripts/target.json
+	// KindSupport is a file of the kernel source that an out-of-tree Rust build uses
+	// and the headers may lack (the Rust availability check, scripts/rust_is_available.sh
+	// and the files it uses). Linked only where the headers tree has no file there: a
+	// file a package ships at that path is the kernel's own and serves as well.
+	KindSupport Kind = "support"
 )
 
 // Format is the manifest format this package reads and writes.
@@ -182,9 +187,9 @@ func (a *Artifact) Validate() error {
 		return err
 	}
 	switch a.Kind {
-	case KindRmeta, KindProcMacro, KindTargetSpec:
+	case KindRmeta, KindProcMacro, KindTargetSpec, KindSupport:
 	default:
-		return fmt.Errorf("artifact %s: unknown Kind %q (known: rmeta, proc-macro, target-spec)", a.Path, a.Kind)
+		return fmt.Errorf("artifact %s: unknown Kind %q (known: rmeta, proc-macro, target-spec, support)", a.Path, a.Kind)
 	}
 	if a.Size < 0 {
 		return fmt.Errorf("artifact %s: negative Size %d", a.Path, a.Size)
@@ -195,8 +200,8 @@ func (a *Artifact) Validate() error {
 	if err := checkValue("Rustc-Version", a.RustcVersion, false); err != nil {
 		return fmt.Errorf("artifact %s: %w", a.Path, err)
 	}
-	if a.Kind == KindTargetSpec && a.RustcVersion != "" {
-		return fmt.Errorf("artifact %s: a target-spec has no Rustc-Version", a.Path)
+	if (a.Kind == KindTargetSpec || a.Kind == KindSupport) && a.RustcVersion != "" {
+		return fmt.Errorf("artifact %s: a %s has no Rustc-Version", a.Path, a.Kind)
 	}
 	if a.Kind == KindProcMacro {
 		if err := checkToken("Machine", a.Machine); err != nil {

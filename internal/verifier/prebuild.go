@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"path"
 
-	"github.com/spf13/afero"
 
 	"github.com/linux-librust/linux-librust/internal/kconfig"
 	"github.com/linux-librust/linux-librust/internal/rootfs"
@@ -39,7 +38,7 @@ type BuildCheck struct {
 // artifacts are the two trees; rustc is Options.RustcVersion. The quick checks of
 // Verify with the links decide Broken; a rustc that prints another version than the
 // set needs is a warning only, since a build may name another compiler (RUSTC=).
-func CheckBuild(fsys afero.Fs, abi, headers, artifacts string, rustc func() (string, error)) BuildCheck {
+func CheckBuild(fsys rootfs.FS, abi, headers, artifacts string, rustc func() (string, error)) BuildCheck {
 	notYet := func(code, p, fix, format string, args ...any) BuildCheck {
 		return BuildCheck{Readiness: NotYet, Findings: []Finding{{
 			Code: code, Severity: Error, Path: p, Message: fmt.Sprintf(format, args...), Fix: fix}}}
