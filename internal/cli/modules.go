@@ -28,14 +28,14 @@ func (a *App) buildModules(abi string) error {
 	case !res.Ran:
 		a.log.Debugf("%s: DKMS is not installed: no modules to build", abi)
 	case res.Exit == 0 || res.Exit == dkms.ExitSkipped:
-		a.log.Log(logger.Event{Level: logger.Info, Kind: "dkms", ABI: abi,
+		a.log.Log(logger.Event{Level: logger.Info, Kind: logger.KindDKMS, ABI: abi,
 			Message: fmt.Sprintf("%s: DKMS built the modules that build for this kernel", abi)})
 	default:
 		logs := "see the output of dkms above"
 		if len(res.Logs) > 0 {
 			logs = "see " + strings.Join(res.Logs, ", ")
 		}
-		a.log.Log(logger.Event{Level: logger.Warn, Kind: "dkms", ABI: abi,
+		a.log.Log(logger.Event{Level: logger.Warn, Kind: logger.KindDKMS, ABI: abi,
 			Message: fmt.Sprintf("%s: DKMS could not build every module for this kernel (dkms autoinstall exit %d); %s, then run 'dkms autoinstall --kernelver %s'", abi, res.Exit, logs, abi)})
 	}
 	return nil

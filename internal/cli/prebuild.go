@@ -6,7 +6,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/linux-librust/linux-librust/internal/dkms"
-	"github.com/linux-librust/linux-librust/internal/layout"
 	"github.com/linux-librust/linux-librust/internal/logger"
 	"github.com/linux-librust/linux-librust/internal/verifier"
 )
@@ -39,7 +38,7 @@ error.`,
 				return err
 			}
 			abi := list[0]
-			c := verifier.CheckBuild(a.fs, abi, layout.Headers(abi), layout.Artifacts(abi), a.installedRustc)
+			c := verifier.CheckBuild(a.fs, abi, a.rustc().Version)
 			for _, f := range c.Findings {
 				lv, msg := logger.Error, fmt.Sprintf("%s: %s", abi, f)
 				if c.Readiness == verifier.NotYet {
@@ -48,7 +47,11 @@ error.`,
 				if f.Severity == verifier.Warning {
 					lv = logger.Warn
 				}
-				a.log.Log(logger.Event{Level: lv, Kind: "prebuild", ABI: abi, Path: f.Path, Message: msg})
+				a.log.Log(logger.Event{Level: lv, Kind: logger.KindVerify, ABI: abi, Path: f.Path, Message: msg})
+			}
+			if c.Rustc != nil {
+				// The same words as the rustc trigger's warning; rustc's E0514 follows.
+				a.log.Log(logger.Event{Level: logger.Warn, Kind: logger.KindRustc, ABI: abi, Message: c.Rustc.Message()})
 			}
 			switch c.Readiness {
 			case verifier.NotYet:

@@ -65,9 +65,10 @@ func TestDKMSPrebuild(t *testing.T) {
 				require.Equal(t, ExitOK, run(t, nil, "--root", root, "link", abi).code)
 				return root
 			},
-			code:    ExitOK,
-			lines:   []string{"I: " + abi + ": the kernel's Rust artifacts are in place for a module build"},
-			without: []string{"W: ", "E: "},
+			code: ExitOK,
+			lines: []string{"I: " + abi + ": the kernel's Rust artifacts are in place for a module build",
+				"W: " + abi + ": rustc is no longer installed"},
+			without: []string{"E: "},
 		},
 	}
 	for _, tt := range tests {
@@ -86,28 +87,43 @@ func TestDKMSPrebuild(t *testing.T) {
 	}
 }
 
-// TestDKMSPrebuildOtherRustc: another rustc is a warning naming E0514 and the
-// version needed; the build goes on (exit 0) so that rustc's own error follows.
-func TestDKMSPrebuildOtherRustc(t *testing.T) {
+// TestDKMSPrebuildRustc runs the root's rustc (a stand-in): the one that built the
+// set passes silently; another one is the rustc trigger's warning, naming E0514 and the
+// version needed, and the build goes on (exit 0) so that rustc's own error follows.
+func TestDKMSPrebuildRustc(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("chroot needs root")
 	}
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("no go to build the stand-in rustc")
 	}
-	root := collected(t)
-	require.Equal(t, ExitOK, run(t, nil, "--root", root, "link", abi).code)
-	src := filepath.Join(t.TempDir(), "main.go")
-	require.NoError(t, os.WriteFile(src, []byte("package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"rustc 1.96.0 (ac68faa20 2026-05-25) (built from a source tarball)\") }\n"), 0o644))
-	build := exec.Command("go", "build", "-o", filepath.Join(root, "usr/bin/rustc"), src)
-	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=")
-	out, err := build.CombinedOutput()
-	require.NoError(t, err, "%s", out)
+	const need = "rustc 1.97.1 (8bab26f4f 2026-07-14) (built from a source tarball)"
+	for _, tt := range []struct {
+		name, prints string
+		warn         bool
+	}{
+		{"the kernel's rustc", need, false},
+		{"another rustc", "rustc 1.96.0 (ac68faa20 2026-05-25) (built from a source tarball)", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			root := collected(t)
+			require.Equal(t, ExitOK, run(t, nil, "--root", root, "link", abi).code)
+			src := filepath.Join(t.TempDir(), "main.go")
+			require.NoError(t, os.WriteFile(src, []byte("package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\""+tt.prints+"\") }\n"), 0o644))
+			build := exec.Command("go", "build", "-o", filepath.Join(root, "usr/bin/rustc"), src)
+			build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=")
+			out, err := build.CombinedOutput()
+			require.NoError(t, err, "%s", out)
 
-	r := run(t, nil, "--root", root, "dkms-prebuild", abi)
-	assert.Equal(t, ExitOK, r.code, r.stderr)
-	assert.Contains(t, r.stderr, "W: "+abi+": ")
-	assert.Contains(t, r.stderr, `"rustc 1.97.1 (8bab26f4f 2026-07-14) (built from a source tarball)"`)
-	assert.Contains(t, r.stderr, "E0514")
-	assert.NotContains(t, r.stderr, "E: ")
+			r := run(t, nil, "--root", root, "dkms-prebuild", abi)
+			assert.Equal(t, ExitOK, r.code, r.stderr)
+			assert.NotContains(t, r.stderr, "E: ")
+			if !tt.warn {
+				assert.NotContains(t, r.stderr, "W: ")
+				return
+			}
+			assert.Contains(t, r.stderr, "W: "+abi+": needs the rustc that prints \""+need+"\", but the installed one prints \""+tt.prints+"\"")
+			assert.Contains(t, r.stderr, "E0514")
+		})
+	}
 }

@@ -38,7 +38,7 @@ func TestNoArguments(t *testing.T) {
 		r := run(t, nil, args...)
 		assert.Equal(t, ExitUsage, r.code, "%v", args)
 		assert.Empty(t, r.stdout)
-		assert.Contains(t, r.stderr, "Usage: linux-librust [GLOBAL FLAGS] COMMAND [ARG...]\nCommands: collect, hook, link, repair, status, unlink, verify\n")
+		assert.Contains(t, r.stderr, "Usage: linux-librust [GLOBAL FLAGS] COMMAND [ARG...]\nCommands: collect, dkms-prebuild, hook, link, repair, status, unlink, verify\n")
 		assert.Contains(t, r.stderr, "E: no command given")
 	}
 	r := run(t, nil, "--help")

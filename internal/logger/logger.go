@@ -48,6 +48,7 @@ const (
 	KindRustc    Kind = "rustc"    // the installed rustc against what the kernels need
 	KindPlan     Kind = "plan"     // what a dry run would do; never a change
 	KindLock     Kind = "lock"     // waiting for another instance
+	KindDKMS     Kind = "dkms"     // DKMS asked to build a kernel's modules, and its outcome
 	KindMessage  Kind = "message"  // anything else (Infof, Warnf, …)
 )
 
@@ -76,6 +77,7 @@ var MessageIDs = map[Kind]string{
 	KindRustc:    "b01ffad1c9f4482e9bdcba7dfc00fb93",
 	KindPlan:     "855436ad52464802a174dc62928ddb0c",
 	KindLock:     "297c1b8a86614f03bc02ef4c57715bdf",
+	KindDKMS:     "183104c46ade4829b5af54de8b822ed7",
 }
 
 // GenericMessageID is sent for event kinds without an entry in MessageIDs.

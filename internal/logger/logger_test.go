@@ -68,7 +68,7 @@ func TestLogFileFailureWarnsOnce(t *testing.T) {
 
 func TestEveryKindHasItsMessageID(t *testing.T) {
 	for _, k := range []Kind{KindLink, KindUnlink, KindBackup, KindRestore, KindConflict, KindRepair,
-		KindCollect, KindVerify, KindRustc, KindPlan, KindLock} {
+		KindCollect, KindVerify, KindRustc, KindPlan, KindLock, KindDKMS} {
 		assert.Contains(t, MessageIDs, k)
 	}
 	assert.NotContains(t, MessageIDs, KindMessage, "plain messages have the generic MESSAGE_ID")

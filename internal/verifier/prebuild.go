@@ -5,9 +5,10 @@ import (
 	"fmt"
 	"path"
 
-
 	"github.com/linux-librust/linux-librust/internal/kconfig"
+	"github.com/linux-librust/linux-librust/internal/layout"
 	"github.com/linux-librust/linux-librust/internal/rootfs"
+	"github.com/linux-librust/linux-librust/internal/toolchain"
 )
 
 // Readiness says whether an out-of-tree Rust module can be built for a kernel now.
@@ -27,18 +28,21 @@ const (
 )
 
 // BuildCheck is the outcome of CheckBuild: the readiness and what to tell the person
-// reading the build log, one finding per line.
+// reading the build log, one finding per line, and then, when the installed rustc
+// cannot read the set, Rustc (whose Message is the rustc trigger's warning).
 type BuildCheck struct {
 	Readiness Readiness
 	Findings  []Finding
+	Rustc     *RustcMatch
 }
 
 // CheckBuild decides whether a Rust module can be built against the headers of abi
-// now, before a module build starts (linux-librust dkms-prebuild). headers and
-// artifacts are the two trees; rustc is Options.RustcVersion. The quick checks of
-// Verify with the links decide Broken; a rustc that prints another version than the
-// set needs is a warning only, since a build may name another compiler (RUSTC=).
-func CheckBuild(fsys rootfs.FS, abi, headers, artifacts string, rustc func() (string, error)) BuildCheck {
+// now, before a module build starts (linux-librust dkms-prebuild); installed is what
+// the installed rustc prints (Options.RustcVersion). The quick checks of Verify with
+// the links decide Broken; a rustc that cannot read the set (MatchRustc) is a warning
+// only, since a build may name another compiler (RUSTC=): rustc has the last word.
+func CheckBuild(fsys rootfs.FS, abi string, installed func() (string, error)) BuildCheck {
+	headers, artifacts := layout.Headers(abi), layout.Artifacts(abi)
 	notYet := func(code, p, fix, format string, args ...any) BuildCheck {
 		return BuildCheck{Readiness: NotYet, Findings: []Finding{{
 			Code: code, Severity: Error, Path: p, Message: fmt.Sprintf(format, args...), Fix: fix}}}
@@ -60,18 +64,19 @@ func CheckBuild(fsys rootfs.FS, abi, headers, artifacts string, rustc func() (st
 		return notYet("artifacts-missing", artifacts, "apt install linux-librust-"+abi+" (DKMS then builds its modules by itself)",
 			"%s: Rust modules need the kernel's Rust artifacts, and linux-librust-%s is not installed", abi, abi)
 	}
-	rep := Verify(fsys, Options{Headers: headers, Artifacts: artifacts, Links: true, RustcVersion: rustc})
+	rep := Verify(fsys, Options{Headers: headers, Artifacts: artifacts, Links: true})
 	out := BuildCheck{Readiness: Ready}
 	for _, f := range rep.Findings {
-		switch {
-		case f.Severity == Note:
+		if f.Severity == Note {
 			continue
-		case f.Code == "rustc-installed-mismatch":
-			f.Severity = Warning
-		case f.Severity == Error:
+		}
+		if f.Severity == Error {
 			out.Readiness = Broken
 		}
 		out.Findings = append(out.Findings, f)
+	}
+	if m := MatchRustc(fsys, abi, installed); m.Verdict != toolchain.Matches && m.Verdict != toolchain.Unknown {
+		out.Rustc = &m
 	}
 	return out
 }
