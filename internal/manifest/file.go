@@ -11,34 +11,52 @@ import (
 	"github.com/linux-librust/linux-librust/internal/rootfs"
 )
 
+// ReadError is the error of Read: what is wrong with an artifacts tree's manifest
+// files, naming the file, and the fix, apart so that a report can show each in its place.
+type ReadError struct {
+	Err error  // what is wrong
+	Fix string // what to do about it
+}
+
+func (e *ReadError) Error() string { return e.Err.Error() + "; " + e.Fix }
+
+func (e *ReadError) Unwrap() error { return e.Err }
+
 // Read reads and cross-checks linux-librust.manifest and SHA256SUMS in the artifacts tree
-// dir. It does not hash the artifacts.
+// dir. It does not hash the artifacts. Its errors are *ReadError.
 func Read(fsys afero.Fs, dir string) (*Manifest, error) {
-	fix := fmt.Sprintf("reinstall the package that ships %s, or rerun linux-librust collect", dir)
+	m, err := read(fsys, dir)
+	if err != nil {
+		return nil, &ReadError{Err: err, Fix: fmt.Sprintf("reinstall the package that ships %s, or rerun linux-librust collect", dir)}
+	}
+	return m, nil
+}
+
+func read(fsys afero.Fs, dir string) (*Manifest, error) {
 	mp, sp := path.Join(dir, layout.ManifestName), path.Join(dir, layout.SumsName)
 	data, err := readBounded(fsys, mp)
 	if err != nil {
-		return nil, fmt.Errorf("read manifest %s: %w; %s", mp, err, fix)
+		return nil, fmt.Errorf("read manifest %s: %w", mp, err)
 	}
 	m, err := Parse(data)
 	if err != nil {
-		return nil, fmt.Errorf("parse manifest %s: %w; %s", mp, err, fix)
+		return nil, fmt.Errorf("parse manifest %s: %w", mp, err)
 	}
 	data, err = readBounded(fsys, sp)
 	if err != nil {
-		return nil, fmt.Errorf("read checksums %s: %w; %s", sp, err, fix)
+		return nil, fmt.Errorf("read checksums %s: %w", sp, err)
 	}
 	sums, err := ParseSums(data)
 	if err != nil {
-		return nil, fmt.Errorf("parse checksums %s: %w; %s", sp, err, fix)
+		return nil, fmt.Errorf("parse checksums %s: %w", sp, err)
 	}
 	for _, a := range m.Artifacts {
 		sum, ok := sums[a.Path]
 		switch {
 		case !ok:
-			return nil, fmt.Errorf("%s lists %s but %s does not; %s", mp, a.Path, sp, fix)
+			return nil, fmt.Errorf("%s lists %s but %s does not", mp, a.Path, sp)
 		case sum != a.SHA256:
-			return nil, fmt.Errorf("%s and %s disagree on the SHA-256 of %s; %s", mp, sp, a.Path, fix)
+			return nil, fmt.Errorf("%s and %s disagree on the SHA-256 of %s", mp, sp, a.Path)
 		}
 		delete(sums, a.Path)
 	}
@@ -48,7 +66,7 @@ func Read(fsys afero.Fs, dir string) (*Manifest, error) {
 			extra = append(extra, p)
 		}
 		sort.Strings(extra)
-		return nil, fmt.Errorf("%s lists %s but %s does not; %s", sp, extra[0], mp, fix)
+		return nil, fmt.Errorf("%s lists %s but %s does not", sp, extra[0], mp)
 	}
 	return m, nil
 }
@@ -56,6 +74,9 @@ func Read(fsys afero.Fs, dir string) (*Manifest, error) {
 func readBounded(fsys afero.Fs, name string) ([]byte, error) {
 	return rootfs.ReadFile(fsys, name, MaxBytes)
 }
+
+// tempSuffix names the temporary copy of a manifest file being written.
+const tempSuffix = ".tmp"
 
 // Write validates m and writes SHA256SUMS and linux-librust.manifest into the existing
 // directory dir, each atomically (rootfs.WriteFile), mode 0644.
@@ -68,7 +89,7 @@ func Write(fsys rootfs.FS, dir string, m *Manifest) error {
 		data []byte
 	}{{layout.SumsName, m.Sums()}, {layout.ManifestName, m.Marshal()}} {
 		name := path.Join(dir, f.name)
-		if err := rootfs.WriteFile(fsys, name, name+".tmp", f.data, 0o644); err != nil {
+		if err := rootfs.WriteFile(fsys, name, name+tempSuffix, f.data, 0o644); err != nil {
 			return err
 		}
 	}

@@ -58,8 +58,9 @@ const Format = 1
 const (
 	MaxBytes     = 1 << 20
 	MaxArtifacts = 10000
-	maxPathLen   = 4096
+	maxPathLen   = 1024 // the links' targets add the depth and the artifacts tree
 	maxNameLen   = 255
+	maxDepth     = 16 // components of a path; the kernel's are two or three deep
 )
 
 // Artifact is one file of an artifacts tree.
@@ -213,23 +214,38 @@ func (a *Artifact) Validate() error {
 	} else if a.Machine != "" || a.Class != "" {
 		return fmt.Errorf("artifact %s: Machine and Class are for proc-macro artifacts only", a.Path)
 	}
+	if suf := kindSuffix[a.Kind]; !strings.HasSuffix(a.Path, suf) {
+		return fmt.Errorf("artifact %s: a %s artifact's name ends in %s", a.Path, a.Kind, suf)
+	}
 	return nil
 }
 
+// reserved are the names of the manifest files and their temporary copies.
+var reserved = map[string]bool{
+	layout.ManifestName: true, layout.SumsName: true,
+	layout.ManifestName + tempSuffix: true, layout.SumsName + tempSuffix: true,
+}
+
+// toolSuffixes end the names linux-librust gives to objects next to a path it manages.
+var toolSuffixes = []string{layout.TempSuffix, layout.BackupSuffix, layout.BackupTempSuffix}
+
 // CheckPath reports whether p is a clean relative artifact path: no leading "/", no
-// empty, "." or ".." components, no backslash or control characters, valid UTF-8, and
-// not one of the manifest files.
+// empty, "." or ".." components, no backslash or control characters, valid UTF-8, at
+// most 16 components and 1024 bytes, not one of the manifest files, and no component
+// ending in a suffix of the tool's own temporary files and backups.
 func CheckPath(p string) error {
 	switch {
 	case p == "":
 		return fmt.Errorf("empty artifact path")
+	case strings.Count(p, "/") >= maxDepth:
+		return fmt.Errorf("artifact path %.40q…: %d components, more than %d", p, strings.Count(p, "/")+1, maxDepth)
 	case len(p) > maxPathLen:
 		return fmt.Errorf("artifact path %.40q…: longer than %d bytes", p, maxPathLen)
 	case !utf8.ValidString(p):
 		return fmt.Errorf("artifact path %q: not UTF-8", p)
 	case p[0] == '/':
 		return fmt.Errorf("artifact path %q: absolute; paths are relative to the kernel build tree", p)
-	case p == layout.ManifestName || p == layout.SumsName:
+	case reserved[p]:
 		return fmt.Errorf("artifact path %q: reserved for the manifest", p)
 	}
 	for i := 0; i < len(p); i++ {
@@ -246,9 +262,17 @@ func CheckPath(p string) error {
 		case len(c) > maxNameLen:
 			return fmt.Errorf("artifact path %q: component longer than %d bytes", p, maxNameLen)
 		}
+		for _, suf := range toolSuffixes {
+			if strings.HasSuffix(c, suf) {
+				return fmt.Errorf("artifact path %q: ends in %s, which linux-librust reserves for its own temporary files and backups", p, suf)
+			}
+		}
 	}
 	return nil
 }
+
+// kindSuffix is the name ending each kind of artifact has.
+var kindSuffix = map[Kind]string{KindRmeta: ".rmeta", KindProcMacro: ".so", KindTargetSpec: ".json"}
 
 // CheckSHA256 reports whether s is 64 lowercase hex digits.
 func CheckSHA256(s string) error {

@@ -122,7 +122,18 @@ func TestParseErrors(t *testing.T) {
 		{"backslash", art(ok(`rust\a.rmeta`)), "not allowed"},
 		{"tab in path", art(ok("rust/a\tb")), "not allowed"},
 		{"reserved", art(ok("SHA256SUMS")), "reserved"},
-		{"nested", art(ok("rust"), "", ok("rust/a.rmeta")), "artifact path rust is also the directory of rust/a.rmeta"},
+		{"nested", art(ok("rust.rmeta"), "", ok("rust.rmeta/a.rmeta")), "artifact path rust.rmeta is also the directory of rust.rmeta/a.rmeta"},
+		{"tool's temporary name", art(ok("rust/a.rmeta"), "", ok("rust/a.rmeta.linux-librust-tmp")), "ends in .linux-librust-tmp, which linux-librust reserves"},
+		{"tool's backup name", art(ok("rust/a.rmeta"), "", ok("rust/a.rmeta.linux-librust-backup")), "ends in .linux-librust-backup"},
+		{"tool's backup copy", art(ok("rust/a.rmeta.linux-librust-backup-tmp")), "ends in .linux-librust-backup-tmp"},
+		{"tool's name in a directory", art(ok("rust.linux-librust-tmp/a.rmeta")), "ends in .linux-librust-tmp"},
+		{"manifest temporary", art(ok("linux-librust.manifest.tmp")), "reserved for the manifest"},
+		{"1000 levels", art(ok(strings.Repeat("a/", 999) + "a.rmeta")), "1000 components, more than 16"},
+		{"17 levels", art(ok(strings.Repeat("a/", 16) + "a.rmeta")), "17 components, more than 16"},
+		{"too long", art(ok(strings.Repeat(strings.Repeat("a", 200)+"/", 6) + "a.rmeta")), "longer than 1024 bytes"},
+		{"rmeta named Makefile", art(ok("Makefile")), "a rmeta artifact's name ends in .rmeta"},
+		{"proc macro named .config", art("Path: .config", "Kind: proc-macro", "Size: 1", "SHA256: "+h, "Rustc-Version: x", "Machine: EM_X86_64", "Class: ELFCLASS64"), "a proc-macro artifact's name ends in .so"},
+		{"target spec not json", art("Path: scripts/Makefile", "Kind: target-spec", "Size: 1", "SHA256: "+h), "a target-spec artifact's name ends in .json"},
 		{"bad kind", art("Path: a", "Kind: so", "Size: 1", "SHA256: "+h), `unknown Kind "so"`},
 		{"negative size", art("Path: a", "Kind: rmeta", "Size: -1", "SHA256: "+h), `line 9: negative Size "-1"`},
 		{"plus size", art("Path: a", "Kind: rmeta", "Size: +1", "SHA256: "+h), "not a decimal number"},
@@ -260,6 +271,8 @@ func TestReadErrors(t *testing.T) {
 	other.Artifacts[0].SHA256 = sum("changed")
 	fewer := sample()
 	fewer.Artifacts = fewer.Artifacts[1:]
+	hostile := sample()
+	hostile.Artifacts[3].Path += ".linux-librust-backup"
 	tests := []struct {
 		name           string
 		manifest, sums []byte
@@ -273,6 +286,7 @@ func TestReadErrors(t *testing.T) {
 		{"missing in sums", m.Marshal(), fewer.Sums(), "/a/linux-librust.manifest lists scripts/target.json but /a/SHA256SUMS does not"},
 		{"extra in sums", fewer.Marshal(), m.Sums(), "/a/SHA256SUMS lists scripts/target.json but /a/linux-librust.manifest does not"},
 		{"too big", m.Marshal(), []byte(strings.Repeat("x", MaxBytes+1)), "larger than"},
+		{"tool's name", hostile.Marshal(), hostile.Sums(), "parse manifest /a/linux-librust.manifest: stanza at line 7: artifact path \"rust/kernel/sub.rmeta.linux-librust-backup\": ends in .linux-librust-backup"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -287,7 +301,10 @@ func TestReadErrors(t *testing.T) {
 			_, err := Read(fsys, "/a")
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.err)
-			assert.Contains(t, err.Error(), "reinstall the package that ships /a")
+			var re *ReadError
+			require.ErrorAs(t, err, &re)
+			assert.Equal(t, "reinstall the package that ships /a, or rerun linux-librust collect", re.Fix)
+			assert.Equal(t, re.Err.Error()+"; "+re.Fix, err.Error())
 		})
 	}
 }
@@ -296,6 +313,12 @@ func FuzzParse(f *testing.F) {
 	f.Add(sample().Marshal())
 	f.Add([]byte("Format: 1\n"))
 	f.Add([]byte("Format: 1\nX: a\n b\n\nPath: a\n"))
+	for _, p := range []string{"rust/libcore.rmeta.linux-librust-tmp", "rust/libcore.rmeta.linux-librust-backup",
+		strings.Repeat("a/", 20) + "b.rmeta", "Makefile", "linux-librust.manifest.tmp"} {
+		m := sample()
+		m.Artifacts[2].Path = p
+		f.Add(m.Marshal())
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := Parse(data)
 		if err != nil {
@@ -303,6 +326,12 @@ func FuzzParse(f *testing.F) {
 		}
 		// Whatever parses is valid and survives a round trip unchanged.
 		require.NoError(t, m.Validate())
+		// No path collides with the tool's own names or nests absurdly deep.
+		for _, a := range m.Artifacts {
+			require.LessOrEqual(t, strings.Count(a.Path, "/"), 15, a.Path)
+			require.NotContains(t, a.Path, ".linux-librust-", a.Path)
+			require.True(t, strings.HasSuffix(a.Path, ".rmeta") || strings.HasSuffix(a.Path, ".so") || strings.HasSuffix(a.Path, ".json"), a.Path)
+		}
 		again, err := Parse(m.Marshal())
 		require.NoError(t, err)
 		require.Equal(t, m.Marshal(), again.Marshal())

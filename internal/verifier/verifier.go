@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"path"
 	"sort"
-	"strings"
 
 	"github.com/linux-librust/linux-librust/internal/dylib"
 	"github.com/linux-librust/linux-librust/internal/layout"
@@ -192,7 +191,11 @@ func (r *run) readManifest() bool {
 		if errors.Is(err, fs.ErrNotExist) {
 			code = "manifest-missing"
 		}
-		r.add(code, Error, r.opts.Artifacts, fix, "%v", stripFix(err.Error(), fix))
+		var re *manifest.ReadError
+		if errors.As(err, &re) {
+			err, fix = re.Err, re.Fix
+		}
+		r.add(code, Error, r.opts.Artifacts, fix, "%v", err)
 		return false
 	}
 	r.manifest = m
@@ -215,11 +218,6 @@ func (r *run) neededRustc() string {
 		}
 	}
 	return r.manifest.RustcVersion
-}
-
-// stripFix removes the manifest package's own advice, which the finding's Fix carries.
-func stripFix(msg, fix string) string {
-	return strings.TrimSuffix(msg, "; "+fix)
 }
 
 // checkHeadersTree tells whether the headers tree exists; without it the checks against
