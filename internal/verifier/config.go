@@ -1,9 +1,6 @@
 package verifier
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -11,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/linux-librust/linux-librust/internal/kconfig"
-	"github.com/linux-librust/linux-librust/internal/rootfs"
 	"github.com/linux-librust/linux-librust/internal/toolchain"
 )
 
@@ -22,8 +18,8 @@ const configName = ".config"
 // CONFIG_RUSTC_VERSION_TEXT ("" when unavailable).
 func (r *run) checkConfig() string {
 	p := path.Join(r.opts.Headers, configName)
-	data, err := rootfs.ReadFile(r.fsys, p, kconfig.MaxSize)
-	if err != nil {
+	c := readConfig(r.fsys, p)
+	if err := c.readErr; err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			r.add("config-missing", Error, p, "reinstall linux-headers-"+r.manifest.ABI, "the kernel configuration is missing")
 		} else {
@@ -31,32 +27,29 @@ func (r *run) checkConfig() string {
 		}
 		return ""
 	}
-	sum := sha256.Sum256(data)
-	if got := hex.EncodeToString(sum[:]); got != r.manifest.ConfigSHA256 {
+	if c.sha256 != r.manifest.ConfigSHA256 {
 		r.add("config-mismatch", Error, p, "install the linux-librust and linux-headers packages of one kernel build",
-			"SHA-256 %s, but the artifacts were built from a .config with SHA-256 %s", got, r.manifest.ConfigSHA256)
+			"SHA-256 %s, but the artifacts were built from a .config with SHA-256 %s", c.sha256, r.manifest.ConfigSHA256)
 	}
-	c, err := kconfig.Parse(bytes.NewReader(data))
-	if err != nil {
-		r.add("config-invalid", Error, p, "reinstall linux-headers-"+r.manifest.ABI, "%v", err)
+	if c.parseErr != nil {
+		r.add("config-invalid", Error, p, "reinstall linux-headers-"+r.manifest.ABI, "%v", c.parseErr)
 		return ""
 	}
-	if rust, err := c.Bool("CONFIG_RUST"); err != nil || rust != kconfig.Yes {
-		msg := fmt.Sprintf("CONFIG_RUST is %s, not y: this kernel has no Rust support", rust)
-		if err != nil {
-			msg = err.Error()
+	if c.rustErr != nil || c.rust != kconfig.Yes {
+		msg := fmt.Sprintf("CONFIG_RUST is %s, not y: this kernel has no Rust support", c.rust)
+		if c.rustErr != nil {
+			msg = c.rustErr.Error()
 		}
 		r.add("config-no-rust", Error, p, "use a kernel built with CONFIG_RUST=y", "%s", msg)
 	}
-	v, ok, err := c.String("CONFIG_RUSTC_VERSION_TEXT")
 	switch {
-	case err != nil:
-		r.add("config-invalid", Error, p, "reinstall linux-headers-"+r.manifest.ABI, "%v", err)
-	case !ok || v == "":
+	case c.verErr != nil:
+		r.add("config-invalid", Error, p, "reinstall linux-headers-"+r.manifest.ABI, "%v", c.verErr)
+	case !c.hasVer || c.version == "":
 		r.add("config-no-rustc-version", Error, p, "use a kernel built with CONFIG_RUST=y",
 			"no CONFIG_RUSTC_VERSION_TEXT: cannot tell which rustc the kernel was built with")
 	default:
-		return v
+		return c.version
 	}
 	return ""
 }

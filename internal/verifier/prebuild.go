@@ -1,7 +1,6 @@
 package verifier
 
 import (
-	"bytes"
 	"fmt"
 	"path"
 
@@ -48,15 +47,15 @@ func CheckBuild(fsys rootfs.FS, abi string, installed func() (string, error)) Bu
 			Code: code, Severity: Error, Path: p, Message: fmt.Sprintf(format, args...), Fix: fix}}}
 	}
 	cfg := path.Join(headers, configName)
-	data, err := rootfs.ReadFile(fsys, cfg, kconfig.MaxSize)
-	if err != nil {
+	c := readConfig(fsys, cfg)
+	if c.readErr != nil {
 		return notYet("headers-missing", headers, "install linux-headers-"+abi,
 			"%s: the kernel's headers are not installed: no module can be built for it", abi)
 	}
-	if c, err := kconfig.Parse(bytes.NewReader(data)); err != nil {
+	if c.parseErr != nil {
 		return BuildCheck{Readiness: Broken, Findings: []Finding{{Code: "config-invalid", Severity: Error, Path: cfg,
-			Message: err.Error(), Fix: "reinstall linux-headers-" + abi}}}
-	} else if rust, _ := c.Bool("CONFIG_RUST"); rust != kconfig.Yes {
+			Message: c.parseErr.Error(), Fix: "reinstall linux-headers-" + abi}}}
+	} else if c.rust != kconfig.Yes {
 		return notYet("config-no-rust", cfg, "build Rust modules only for kernels with CONFIG_RUST=y (BUILD_EXCLUSIVE_CONFIG=\"CONFIG_RUST\")",
 			"%s: the kernel is built without Rust support (CONFIG_RUST): no Rust module can be built for it", abi)
 	}
