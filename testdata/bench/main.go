@@ -17,14 +17,22 @@ import (
 )
 
 var (
-	bin  = flag.String("bin", "build/linux-librust", "the linux-librust binary")
-	demo = flag.String("demo", "testdata/demo", "the demo trees")
-	runs = flag.Int("runs", 30, "measured runs of each command")
-	only = flag.String("only", "", "run only the scenarios whose name contains this")
-	keep = flag.Bool("keep", false, "keep the trees made for the benchmarks (the path is printed)")
+	bin   = flag.String("bin", "build/linux-librust", "the linux-librust binary")
+	demo  = flag.String("demo", "testdata/demo", "the demo trees")
+	cache = flag.String("cache", "", "the e2e cache whose prepared tree of Debian's real kernel is used when present (default $LINUX_LIBRUST_CACHE or /var/cache/linux-librust-test)")
+	runs  = flag.Int("runs", 30, "measured runs of each command")
+	only  = flag.String("only", "", "run only the scenarios whose name contains this")
+	keep  = flag.Bool("keep", false, "keep the trees made for the benchmarks (the path is printed)")
 )
 
 const abi = "7.2.13+deb14-amd64"
+
+// figure is one line of the summary.
+type figure struct {
+	what, ours, theirs, ratio, goal string
+}
+
+var summary []figure
 
 func main() {
 	flag.Parse()
@@ -36,27 +44,40 @@ func main() {
 		defer os.RemoveAll(tmp)
 	}
 	fmt.Printf("linux-librust benchmarks: %d runs per command, interleaved; times are medians of wall time\n", *runs)
+	if l, err := os.ReadFile("/proc/loadavg"); err == nil {
+		fmt.Printf("load average at start: %s", l)
+	}
+	var set *artifactSet
 	for _, s := range []struct {
 		name string
 		fn   func(dir string)
 	}{
-		{"link-noop", linkNoop},
+		{"link-noop", func(dir string) { linkNoop(dir, set) }},
+		{"verify", func(dir string) { verify(dir, set) }},
 		{"status", status},
-		{"verify", verify},
 	} {
 		if !strings.Contains(s.name, *only) {
 			continue
+		}
+		if set == nil && s.name != "status" {
+			set = makeSet(filepath.Join(tmp, "set"))
 		}
 		dir := filepath.Join(tmp, s.name)
 		check(os.MkdirAll(dir, 0o755))
 		s.fn(dir)
 	}
+	fmt.Printf("\nsummary (ratios of medians)\n\n| comparison | ours | theirs | ratio | goal |\n|---|---|---|---|---|\n")
+	for _, f := range summary {
+		fmt.Printf("| %s | %s | %s | %s | %s |\n", f.what, f.ours, f.theirs, f.ratio, f.goal)
+	}
+	if l, err := os.ReadFile("/proc/loadavg"); err == nil {
+		fmt.Printf("\nload average at the end: %s", l)
+	}
 }
 
 // linkNoop: link of an already linked ABI next to a no-op linux-update-symlinks upgrade.
-func linkNoop(dir string) {
-	root := makeRoot(dir, []string{abi})
-	mustRun(*bin, "--root", root, "-q", "link", abi)
+func linkNoop(dir string, set *artifactSet) {
+	root := set.root(dir)
 
 	// linux-update-symlinks works on /etc/kernel-img.conf and /boot: give it private ones.
 	img := filepath.Join(dir, "img")
@@ -69,69 +90,162 @@ func linkNoop(dir string) {
 	check(os.WriteFile("/etc/kernel-img.conf", []byte("do_symlinks = yes\nimage_dest = "+img+"\n"), 0o644))
 	mustRun("mount", "-t", "tmpfs", "bench-boot", "/boot")
 	defer mustRun("umount", "/boot")
-	check(os.WriteFile("/boot/vmlinuz-"+abi, []byte("kernel"), 0o644))
-	check(os.WriteFile("/boot/initrd.img-"+abi, []byte("initrd"), 0o644))
-	mustRun("linux-update-symlinks", "install", abi, "/boot/vmlinuz-"+abi)
+	check(os.WriteFile("/boot/vmlinuz-"+set.abi, []byte("kernel"), 0o644))
+	check(os.WriteFile("/boot/initrd.img-"+set.abi, []byte("initrd"), 0o644))
+	mustRun("linux-update-symlinks", "install", set.abi, "/boot/vmlinuz-"+set.abi)
 
-	ours := []string{*bin, "--root", root, "-q", "link", abi}
-	theirs := []string{"linux-update-symlinks", "upgrade", abi, "/boot/vmlinuz-" + abi}
+	ours := []string{*bin, "--root", root, "-q", "link", set.abi}
+	theirs := []string{"linux-update-symlinks", "upgrade", set.abi, "/boot/vmlinuz-" + set.abi}
 	m := measure(ours, theirs)
-	report("no-op link of a linked ABI", "linux-librust link", m[0], "linux-update-symlinks upgrade", m[1], "goal ≤ 0.20")
+	report("no-op link of a linked ABI ("+set.name+")", "linux-librust link", m[0], "linux-update-symlinks upgrade", m[1], 0.2)
 }
 
-// status: one status over 20 ABIs and one over 200; the cost per ABI should be flat.
+// status: status over 20 and over 200 ABIs, each with its own linux-kbuild tree and all
+// sharing one; the cost per ABI should be flat.
 func status(dir string) {
-	var r20, r200 string
-	for _, n := range []int{20, 200} {
-		abis := make([]string, n)
-		for i := range abis {
-			abis[i] = fmt.Sprintf("7.%d.0+deb14-amd64", i)
+	for li, layout := range []struct {
+		name string
+		abi  func(i int) string
+	}{
+		{"one kbuild tree per ABI", func(i int) string { return fmt.Sprintf("7.%d.0+deb14-amd64", i) }},
+		{"all ABIs sharing one kbuild tree", func(i int) string { return fmt.Sprintf("7.2.%d+deb14-amd64", i) }},
+	} {
+		var roots [2]string
+		for k, n := range []int{20, 200} {
+			abis := make([]string, n)
+			for i := range abis {
+				abis[i] = layout.abi(i)
+			}
+			root := makeRoot(filepath.Join(dir, fmt.Sprintf("%d-%d", li, n)), abis)
+			debianScripts(root, abis)
+			mustRun(*bin, "--root", root, "-q", "repair", "--all")
+			roots[k] = root
 		}
-		root := makeRoot(filepath.Join(dir, fmt.Sprint(n)), abis)
-		debianScripts(root, abis)
-		mustRun(*bin, "--root", root, "-q", "repair", "--all")
-		if n == 20 {
-			r20 = root
-		} else {
-			r200 = root
-		}
+		m := measure([]string{*bin, "--root", roots[0], "status"}, []string{*bin, "--root", roots[1], "status"})
+		per20, per200 := median(m[0])/20, median(m[1])/200
+		fmt.Printf("\nstatus over 20 and 200 linked ABIs, %s (Debian layout)\n", layout.name)
+		fmt.Printf("  20 ABIs:  %8s  (%s per ABI)\n", ms(median(m[0])), ms(per20))
+		fmt.Printf("  200 ABIs: %8s  (%s per ABI)\n", ms(median(m[1])), ms(per200))
+		ratio := float64(per200) / float64(per20)
+		fmt.Printf("  per-ABI cost, 200 vs 20: %.2f (goal ≤ 1.30)\n", ratio)
+		summary = append(summary, figure{"`status`, per ABI, 200 vs 20 ABIs, " + layout.name, ms(per200), ms(per20),
+			fmt.Sprintf("%.2f", ratio), "≤ 1.3"})
 	}
-	m := measure([]string{*bin, "--root", r20, "status"}, []string{*bin, "--root", r200, "status"})
-	per20, per200 := median(m[0])/20, median(m[1])/200
-	fmt.Printf("\nstatus over 20 and 200 linked ABIs (Debian layout: scripts/target.json in linux-kbuild)\n")
-	fmt.Printf("  20 ABIs:  %8s  (%s per ABI)\n", ms(median(m[0])), ms(per20))
-	fmt.Printf("  200 ABIs: %8s  (%s per ABI)\n", ms(median(m[1])), ms(per200))
-	fmt.Printf("  per-ABI cost, 200 vs 20: %.2f (goal: ≤ 1.00, flat)\n", float64(per200)/float64(per20))
 }
 
-// verify: verify --full over a set shaped like the real 7.2 kernel's next to
-// sha256sum -c and openssl dgst over the same files; and the quick verify.
-func verify(dir string) {
-	if exec.Command(*bin, "verify", "--help").Run() != nil {
-		fmt.Printf("\nverify: skipped (this linux-librust has no verify command)\n")
-		return
-	}
-	root := makeBigRoot(dir)
-	arts := filepath.Join(root, "usr/lib/linux-librust-"+abi)
+// verify: verify --full over the set next to sha256sum -c and openssl dgst over the
+// same files; and the quick verify beyond status, the checks every link and hook runs.
+func verify(dir string, set *artifactSet) {
+	root := set.root(dir)
+	arts := filepath.Join(root, "usr/lib/linux-librust-"+set.abi)
 	var files []string
 	sums, err := os.ReadFile(filepath.Join(arts, "SHA256SUMS"))
 	check(err)
 	for _, line := range strings.Split(strings.TrimSpace(string(sums)), "\n") {
 		files = append(files, filepath.Join(arts, strings.SplitN(line, "  ", 2)[1]))
 	}
-	ours := []string{*bin, "--root", root, "-q", "verify", "--full", abi}
+	ours := []string{*bin, "--root", root, "-q", "verify", "--full", set.abi}
 	mustRun(ours...)
 	sha := []string{"sh", "-c", "cd " + arts + " && exec sha256sum --quiet -c SHA256SUMS"}
 	ossl := append([]string{"openssl", "dgst", "-sha256"}, files...)
 	m := measure(ours, sha, ossl)
-	report("verify --full over 13 files, 155 MB", "linux-librust verify --full", m[0], "sha256sum -c", m[1], "goal ≤ 1/6 = 0.17")
-	report("", "linux-librust verify --full", m[0], "openssl dgst -sha256", m[2], "goal ≤ 0.50")
+	title := fmt.Sprintf("verify --full over %d files, %d MB (%s)", len(files), set.bytes/1e6, set.name)
+	report(title, "linux-librust verify --full", m[0], "sha256sum -c", m[1], 0.1)
+	report("", "linux-librust verify --full", m[0], "openssl dgst -sha256", m[2], 0.4)
 
-	quick := []string{*bin, "--root", root, "-q", "verify", abi}
-	start := []string{*bin, "--root", root, "--help"}
-	q := measure(quick, start)
-	fmt.Printf("\nquick verify of that set: %s; process start (--help): %s; work beyond start: %s (goal ≤ 10 ms)\n",
-		ms(median(q[0])), ms(median(q[1])), ms(median(q[0])-median(q[1])))
+	quick := []string{*bin, "--root", root, "-q", "verify", set.abi}
+	st := []string{*bin, "--root", root, "status", set.abi}
+	q := measure(quick, st)
+	beyond := median(q[0]) - median(q[1])
+	fmt.Printf("\nquick verify of that set: %s; status of it: %s; beyond status: %s (goal ≤ 2 ms)\n",
+		ms(median(q[0])), ms(median(q[1])), ms(beyond))
+	summary = append(summary, figure{"quick `verify` beyond `status` (" + set.name + ")", ms(median(q[0])), ms(median(q[1])),
+		ms(beyond) + " beyond", "≤ 2 ms"})
+}
+
+// artifactSet is a collected artifact set shaped like Debian's real one, with the
+// headers tree it belongs to; root copies it into a new root.
+type artifactSet struct {
+	name      string // where it comes from
+	abi       string
+	artifacts string // collected artifacts tree
+	headers   string // headers tree: Makefile and .config
+	bytes     int64  // size of the artifacts
+}
+
+func (s *artifactSet) root(dir string) string {
+	root := filepath.Join(dir, "root")
+	h := filepath.Join(root, "usr/src/linux-headers-"+s.abi)
+	a := filepath.Join(root, "usr/lib/linux-librust-"+s.abi)
+	check(os.MkdirAll(filepath.Dir(h), 0o755))
+	check(os.MkdirAll(filepath.Dir(a), 0o755))
+	mustRun("cp", "-a", s.headers, h)
+	mustRun("cp", "-a", s.artifacts, a)
+	mustRun(*bin, "--root", root, "-q", "link", s.abi)
+	return root
+}
+
+const generatedName = "generated set of the real sizes"
+
+// makeSet collects Debian's real set from the e2e cache when it holds a prepared tree,
+// else a generated one of the same sizes.
+func makeSet(dir string) *artifactSet {
+	check(os.MkdirAll(dir, 0o755))
+	build, name := realBuild(dir)
+	if build == "" {
+		build, name = generatedBuild(dir), generatedName
+	}
+	abiData, err := os.ReadFile(filepath.Join(build, "include/config/kernel.release"))
+	check(err)
+	s := &artifactSet{name: name, abi: strings.TrimSpace(string(abiData)),
+		artifacts: filepath.Join(dir, "artifacts"), headers: filepath.Join(dir, "headers")}
+	collect := []string{*bin, "-q", "collect", "--build-dir", build, "--dest", s.artifacts}
+	if name != generatedName {
+		collect = append(collect, "--strip") // as Debian packages it
+	}
+	mustRun(collect...)
+	check(os.MkdirAll(s.headers, 0o755))
+	mustRun("cp", "-a", filepath.Join(*demo, "headers")+"/.", s.headers)
+	config, err := os.ReadFile(filepath.Join(build, ".config"))
+	check(err)
+	check(os.WriteFile(filepath.Join(s.headers, ".config"), config, 0o644))
+	check(filepath.Walk(s.artifacts, func(p string, fi os.FileInfo, err error) error {
+		if err == nil && fi.Mode().IsRegular() && !strings.HasPrefix(fi.Name(), "linux-librust.") && fi.Name() != "SHA256SUMS" {
+			s.bytes += fi.Size()
+		}
+		return err
+	}))
+	check(os.RemoveAll(build))
+	return s
+}
+
+// realBuild unpacks the newest prepared tree of the e2e cache (testdata/e2e/run), or
+// returns "".
+func realBuild(dir string) (build, name string) {
+	c := *cache
+	if c == "" {
+		c = os.Getenv("LINUX_LIBRUST_CACHE")
+	}
+	if c == "" {
+		c = "/var/cache/linux-librust-test"
+	}
+	tars, _ := filepath.Glob(filepath.Join(c, "e2e-prepared", "*.tar.zst"))
+	if len(tars) == 0 {
+		return "", ""
+	}
+	sort.Slice(tars, func(i, j int) bool { return modTime(tars[i]).After(modTime(tars[j])) })
+	build = filepath.Join(dir, "build")
+	check(os.MkdirAll(build, 0o755))
+	mustRun("tar", "--zstd", "-xpf", tars[0], "-C", build)
+	return build, "Debian's real set, " + filepath.Base(tars[0])
+}
+
+func modTime(p string) time.Time {
+	fi, err := os.Stat(p)
+	if err != nil {
+		return time.Time{}
+	}
+	return fi.ModTime()
 }
 
 // makeRoot lays out a root with the demo's headers and collected artifacts for abis.
@@ -155,7 +269,11 @@ func debianScripts(root string, abis []string) {
 		kbuild := filepath.Join(root, "usr/lib/linux-kbuild-"+ver)
 		check(os.MkdirAll(kbuild, 0o755))
 		scripts := filepath.Join(root, "usr/src/linux-headers-"+a, "scripts")
-		check(os.Rename(scripts, filepath.Join(kbuild, "scripts")))
+		if _, err := os.Stat(filepath.Join(kbuild, "scripts")); err == nil {
+			check(os.RemoveAll(scripts)) // another flavour of the version brought it
+		} else {
+			check(os.Rename(scripts, filepath.Join(kbuild, "scripts")))
+		}
 		check(os.Symlink("../../lib/linux-kbuild-"+ver+"/scripts", scripts))
 	}
 }
@@ -179,11 +297,10 @@ var realSet = []struct {
 	{"rust/libzerocopy_derive.so", 2500000},
 }
 
-// makeBigRoot builds a kernel build tree shaped like the real one from the demo's real
-// rustc output, grown to the real sizes (metadata: filler between the header and the
-// crate root, root offset adjusted; proc macros: filler appended after the ELF data),
-// collects it and links it.
-func makeBigRoot(dir string) string {
+// generatedBuild makes a kernel build tree shaped like the real one from the demo's
+// real rustc output, grown to the real sizes (metadata: filler between the header and
+// the crate root, root offset adjusted; proc macros: filler appended after the ELF data).
+func generatedBuild(dir string) string {
 	build := filepath.Join(dir, "build")
 	mustRun("cp", "-a", *demo+"/build", build)
 	rmeta, err := os.ReadFile(filepath.Join(*demo, "build/rust/libkernel.rmeta"))
@@ -200,14 +317,7 @@ func makeBigRoot(dir string) string {
 		}
 		check(os.WriteFile(p, data, 0o644))
 	}
-	root := filepath.Join(dir, "root")
-	headers := filepath.Join(root, "usr/src/linux-headers-"+abi)
-	check(os.MkdirAll(headers, 0o755))
-	mustRun("cp", "-a", filepath.Join(*demo, "headers")+"/.", headers)
-	mustRun(*bin, "-q", "collect", "--build-dir", build, "--dest", filepath.Join(root, "usr/lib/linux-librust-"+abi))
-	mustRun(*bin, "--root", root, "-q", "link", abi)
-	check(os.RemoveAll(build))
-	return root
+	return build
 }
 
 // growRmeta inserts filler before the crate root of a format 9/10 blob.
@@ -275,12 +385,15 @@ func median(ds []time.Duration) time.Duration {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
-func report(title, a string, da []time.Duration, b string, db []time.Duration, goal string) {
+func report(title, a string, da []time.Duration, b string, db []time.Duration, goal float64) {
 	if title != "" {
 		fmt.Printf("\n%s\n", title)
 	}
 	ma, mb := median(da), median(db)
-	fmt.Printf("  %-32s %9s\n  %-32s %9s\n  ratio of medians: %.3f (%s)\n", a, ms(ma), b, ms(mb), float64(ma)/float64(mb), goal)
+	ratio := float64(ma) / float64(mb)
+	fmt.Printf("  %-32s %9s\n  %-32s %9s\n  ratio of medians: %.3f (goal ≤ %.2f)\n", a, ms(ma), b, ms(mb), ratio, goal)
+	summary = append(summary, figure{"`" + strings.TrimPrefix(a, "linux-librust ") + "` vs `" + b + "`", ms(ma), ms(mb),
+		fmt.Sprintf("%.2f", ratio), fmt.Sprintf("≤ %.2g", goal)})
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
