@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/linux-librust/linux-librust/internal/collector"
+	"github.com/linux-librust/linux-librust/internal/layout"
 	"github.com/linux-librust/linux-librust/internal/logger"
 	"github.com/linux-librust/linux-librust/internal/rootfs"
 )
@@ -33,6 +34,11 @@ stripped ('$STRIP --strip-unneeded', STRIP defaulting to strip) before they are
 hashed: they keep the proc-macro marker and the .rustc section, modules build
 identically, and the package is much smaller. Exclude the artifacts tree from
 dh_strip, which would change them after the checksums were taken.
+
+A tree without crate metadata or without a proc macro is refused: every
+Rust-enabled kernel build has both. DIR, when inside KBUILD, is not searched, nor
+is any directory holding a linux-librust.manifest (an earlier collected set): a
+warning names it.
 
 Paths are taken as given, not inside --root: collect works on a build tree.`,
 		Args: cobra.NoArgs,
@@ -65,6 +71,9 @@ Paths are taken as given, not inside --root: collect works on a build tree.`,
 			tree, err := collector.Open(fsys, build, destAbs)
 			if err != nil {
 				return err
+			}
+			for _, d := range tree.Skipped {
+				a.log.Warnf("%s holds an earlier collected set (%s): not collected again; remove it, or collect into a directory outside the build tree", d, layout.ManifestName)
 			}
 			if list {
 				for _, p := range tree.Paths() {

@@ -26,6 +26,30 @@ func TestCollectThroughALinkedBuildDir(t *testing.T) {
 	r = run(t, nil, "collect", "--build-dir", link, "--dest", dest)
 	require.Equal(t, ExitOK, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "collected 4 Rust artifacts")
+	assert.NotContains(t, r.stderr, "W: ")
+
+	// Nor is it when a later run collects elsewhere: no crate twice, and a warning.
+	r = run(t, nil, "collect", "--build-dir", link, "--list")
+	require.Equal(t, ExitOK, r.code, r.stderr)
+	assert.Equal(t, "rust/libcore.rmeta\nrust/libkernel.rmeta\nrust/libmacros.so\nscripts/target.json\n", r.stdout)
+	assert.Equal(t, "W: "+filepath.Join(build, "debian/pkg/usr/lib/linux-librust-x")+" holds an earlier collected set (linux-librust.manifest): not collected again; remove it, or collect into a directory outside the build tree\n", r.stderr)
+	r = run(t, nil, "collect", "--build-dir", link, "--dest", filepath.Join(build, "other"))
+	require.Equal(t, ExitOK, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "collected 4 Rust artifacts")
+}
+
+// A tree with scripts/target.json and nothing else of Rust is not a Rust build.
+func TestCollectRefusesATargetSpecAlone(t *testing.T) {
+	build, _ := system(t)
+	for _, p := range []string{"rust/libkernel.rmeta", "rust/libcore.rmeta", "rust/libmacros.so", "rust/libother.so"} {
+		require.NoError(t, os.Remove(filepath.Join(build, p)))
+	}
+	dest := filepath.Join(t.TempDir(), "dest")
+	r := run(t, nil, "collect", "--build-dir", build, "--dest", dest)
+	assert.Equal(t, ExitProblems, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "E: "+build+": no Rust artifacts: no crate metadata (.rmeta) and no proc macro (.so)")
+	_, err := os.Stat(dest)
+	assert.ErrorIs(t, err, os.ErrNotExist, "nothing is copied")
 }
 
 func TestCollectStrip(t *testing.T) {

@@ -39,7 +39,8 @@ var TargetSpecPath = "scripts/target.json"
 var (
 	// ErrNoRust: the build tree's .config does not have CONFIG_RUST=y.
 	ErrNoRust = errors.New("kernel not built with Rust")
-	// ErrNoArtifacts: the build tree holds no Rust artifact.
+	// ErrNoArtifacts: the build tree lacks the crate metadata or the proc macros that
+	// every Rust-enabled kernel build has.
 	ErrNoArtifacts = errors.New("no Rust artifacts")
 	// ErrMixed: the artifacts were not all built by the rustc of the .config.
 	ErrMixed = errors.New("artifacts of another rustc")
@@ -53,7 +54,10 @@ type Tree struct {
 	RustcVersion string // CONFIG_RUSTC_VERSION_TEXT
 	ConfigSHA256 string
 	Artifacts    []manifest.Artifact // without SHA256 until copied
-	srcDir       string              // the kernel source tree (support files)
+	// Skipped are the directories in the tree left out because they hold an earlier
+	// collected set (a linux-librust.manifest): copies, not part of the build.
+	Skipped []string
+	srcDir  string // the kernel source tree (support files)
 }
 
 // Open reads the build tree dir: its configuration and the artifacts in it. skip, when
@@ -120,7 +124,12 @@ func (t *Tree) discover(fsys afero.Fs, skip string) error {
 			return fmt.Errorf("search %s: %w", p, err)
 		}
 		if fi.IsDir() {
-			if p == skip && p != t.Dir {
+			switch {
+			case p == t.Dir:
+			case p == skip:
+				return fs.SkipDir
+			case holdsManifest(fsys, p):
+				t.Skipped = append(t.Skipped, p)
 				return fs.SkipDir
 			}
 			return nil
@@ -142,14 +151,42 @@ func (t *Tree) discover(fsys afero.Fs, skip string) error {
 	if err != nil {
 		return err
 	}
-	if len(t.Artifacts) == 0 {
-		return fmt.Errorf("%s: %w: no .rmeta, proc-macro .so or %s found; build the kernel's Rust parts first (make prepare)", t.Dir, ErrNoArtifacts, TargetSpecPath)
+	if missing := t.missingKinds(); missing != "" {
+		return fmt.Errorf("%s: %w: %s, which every Rust-enabled kernel build has; build the kernel's Rust parts first (make prepare)", t.Dir, ErrNoArtifacts, missing)
 	}
 	if len(mixed) > 0 {
 		return fmt.Errorf("%s: %w: CONFIG_RUSTC_VERSION_TEXT is %q but %s; rebuild the tree with one rustc (make clean, then make prepare)", t.Dir, ErrMixed, t.RustcVersion, strings.Join(mixed, ", "))
 	}
 	sort.Slice(t.Artifacts, func(i, j int) bool { return t.Artifacts[i].Path < t.Artifacts[j].Path })
 	return nil
+}
+
+// holdsManifest tells whether the directory dir holds a linux-librust.manifest.
+func holdsManifest(fsys afero.Fs, dir string) bool {
+	p := path.Join(dir, layout.ManifestName)
+	if l, ok := fsys.(afero.Lstater); ok {
+		_, _, err := l.LstatIfPossible(p)
+		return err == nil
+	}
+	_, err := fsys.Stat(p)
+	return err == nil
+}
+
+// missingKinds names the kinds of artifact that every Rust build has and the tree
+// lacks, "" when none: crate metadata, and the proc macros the kernel crate uses.
+func (t *Tree) missingKinds() string {
+	have := map[manifest.Kind]bool{}
+	for _, a := range t.Artifacts {
+		have[a.Kind] = true
+	}
+	var missing []string
+	if !have[manifest.KindRmeta] {
+		missing = append(missing, "no crate metadata (.rmeta)")
+	}
+	if !have[manifest.KindProcMacro] {
+		missing = append(missing, "no proc macro (.so)")
+	}
+	return strings.Join(missing, " and ")
 }
 
 // identify returns the artifact at p, or nil when p is not one.

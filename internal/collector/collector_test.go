@@ -146,6 +146,28 @@ func TestCollectSkipsDestInsideBuildTree(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotContains(t, strings.Join(tree.Paths(), " "), "debian/linux-librust-x/usr/lib/linux-librust-x/")
 	assert.Contains(t, tree.Paths(), "debian/linux-librust-x/usr/lib/linux-librust-x-old/rust/libstale.rmeta")
+	assert.Empty(t, tree.Skipped, "the destination is skipped silently")
+
+	// Collected again into another destination: the first set, which holds a
+	// manifest, is an earlier collected set and no part of the build.
+	other := filepath.Join(build, "out2")
+	tree, err = Open(fsys, build, other)
+	require.NoError(t, err)
+	assert.Equal(t, []string{dest}, tree.Skipped)
+	for _, p := range tree.Paths() {
+		assert.False(t, strings.HasPrefix(p, "debian/linux-librust-x/usr/lib/linux-librust-x/"), "%s collected twice", p)
+	}
+	m, err := tree.Copy(fsys, other, "", nil)
+	require.NoError(t, err)
+	crates := map[string]string{}
+	for _, a := range m.Artifacts {
+		if strings.Contains(a.Path, "-old/") {
+			continue // not an earlier collected set: no manifest
+		}
+		name := filepath.Base(a.Path)
+		assert.Empty(t, crates[name], "%s and %s: one crate twice", crates[name], a.Path)
+		crates[name] = a.Path
+	}
 }
 
 func TestCollectRefuses(t *testing.T) {
@@ -179,6 +201,36 @@ func TestCollectRefuses(t *testing.T) {
 			},
 			wantIs:  ErrNoArtifacts,
 			wantErr: []string{"make prepare"},
+		},
+		{
+			name: "only a target specification",
+			edit: func(t *testing.T, f map[string][]byte) {
+				for p := range f {
+					if strings.HasSuffix(p, ".rmeta") || strings.HasSuffix(p, ".so") {
+						delete(f, p)
+					}
+				}
+			},
+			wantIs:  ErrNoArtifacts,
+			wantErr: []string{"no crate metadata (.rmeta)", "no proc macro", "make prepare"},
+		},
+		{
+			name:    "no proc macro",
+			edit:    func(t *testing.T, f map[string][]byte) { delete(f, "rust/libmacros.so") },
+			wantIs:  ErrNoArtifacts,
+			wantErr: []string{"no proc macro", "make prepare"},
+		},
+		{
+			name: "no crate metadata",
+			edit: func(t *testing.T, f map[string][]byte) {
+				for p := range f {
+					if strings.HasSuffix(p, ".rmeta") {
+						delete(f, p)
+					}
+				}
+			},
+			wantIs:  ErrNoArtifacts,
+			wantErr: []string{"no crate metadata (.rmeta)"},
 		},
 		{
 			name: "an artifact of another rustc",
