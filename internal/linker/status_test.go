@@ -3,14 +3,19 @@ package linker
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/spf13/afero"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/linux-librust/linux-librust/internal/faultfs"
 	"github.com/linux-librust/linux-librust/internal/layout"
+	"github.com/linux-librust/linux-librust/internal/rootfs"
 )
 
 // statusRoot lays out one ABI per state.
@@ -152,4 +157,40 @@ func TestStatusAbsent(t *testing.T) {
 	st, err = e.Status("7.10.0-1-amd64")
 	require.NoError(t, err)
 	assert.Equal(t, StateUnlinked, st.State)
+}
+
+// openCounter counts the opens of each path.
+type openCounter struct {
+	rootfs.FS
+	mu    sync.Mutex
+	opens map[string]int
+}
+
+func (c *openCounter) OpenFile(name string, flag int, perm os.FileMode) (afero.File, error) {
+	c.mu.Lock()
+	c.opens[name]++
+	c.mu.Unlock()
+	return c.FS.OpenFile(name, flag, perm)
+}
+
+// TestStatusAllReadsOnce: status over flavours that share one kbuild tree reads each
+// manifest once, so that its cost grows with the number of kernels, not its square.
+func TestStatusAllReadsOnce(t *testing.T) {
+	specs := map[string]string{}
+	for i := range 6 {
+		specs[fmt.Sprintf("7.2.13+deb14-f%d-amd64", i)] = ""
+	}
+	f := debianFixture(t, specs)
+	_, err := f.engine().RepairAll()
+	require.NoError(t, err)
+	c := &openCounter{FS: f.fs, opens: map[string]int{}}
+	e := &Engine{FS: c}
+	abis, err := e.ABIs()
+	require.NoError(t, err)
+	sts, err := e.StatusAll(abis)
+	require.NoError(t, err)
+	for i, a := range abis {
+		assert.Equal(t, StateLinked, sts[i].State, a)
+		assert.Equal(t, 1, c.opens[path.Join(layout.Artifacts(a), layout.ManifestName)], a)
+	}
 }
