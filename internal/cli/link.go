@@ -126,7 +126,12 @@ created once they are empty, and puts back what --force moved aside. Nothing els
 is touched: the headers tree is then as it was before link.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.eachABI(args, (*linker.Engine).Unlink)
+			// One command for all: a shared link never moves to an ABI it unlinks.
+			list, err := abis(args)
+			if err != nil {
+				return err
+			}
+			return finish(a.engine().UnlinkAll(list))
 		},
 	}
 }

@@ -400,3 +400,129 @@ func (v *View) Served(p string) (sp string, ok bool) {
 	_, _, ok = Owner(sp, t)
 	return sp, ok
 }
+
+// Serving returns the ABI that the tool's link at the shared path sp serves, "" when
+// there is none.
+func (v *View) Serving(sp string) (string, error) {
+	k, err := v.kind(sp)
+	if err != nil || k != fs.ModeSymlink {
+		return "", err
+	}
+	t, err := v.fs.Readlink(sp)
+	if err != nil {
+		return "", fmt.Errorf("read link %s: %w", sp, err)
+	}
+	abi, _, _ := Owner(sp, t)
+	return abi, nil
+}
+
+// Choice is what a shared path serves.
+type Choice struct {
+	SHA256   string   // the content served; "" when none can be
+	Into     *Member  // the member the link points into; nil when none
+	Serve    []Member // the members that need the content served
+	Conflict []Member // the members that need another content (or all, when none is served)
+}
+
+// Choose decides what the shared path with the members ms serves. owner is the ABI the
+// tool's link there serves now ("" for none); leaving tells the ABIs that may not serve
+// it any more (being unlinked), valid those whose sets pass their own checks; nil
+// means none and all. valid is asked only when the members that stay disagree.
+//
+// Members that stay and agree are all served; the link points into the lexically first.
+// When they disagree, the candidates are the valid ones (or, when none is valid, all
+// that stay: a set that fails its checks takes part in no choice but loses nothing by
+// that alone). The content the link serves now stays while a candidate needs it: a
+// flavour installed later that needs another content is the conflict, never the
+// flavours already served. Otherwise the candidates must all agree; when they do not,
+// nothing is served and every member that stays is a conflict. The link points into the
+// lexically first valid member that needs the content served.
+func Choose(ms []Member, owner string, leaving, valid func(abi string) bool) Choice {
+	if leaving == nil {
+		leaving = func(string) bool { return false }
+	}
+	var stay []Member
+	sum := ""
+	for _, m := range ms {
+		if m.ABI == owner {
+			sum = m.SHA256
+		}
+		if !leaving(m.ABI) {
+			stay = append(stay, m)
+		}
+	}
+	var c Choice
+	if agree(stay) {
+		if len(stay) > 0 {
+			c.SHA256, c.Serve, c.Into = stay[0].SHA256, stay, &stay[0]
+		}
+		return c
+	}
+	if valid == nil {
+		valid = func(string) bool { return true }
+	}
+	var cands []Member
+	for _, m := range stay {
+		if valid(m.ABI) {
+			cands = append(cands, m)
+		}
+	}
+	if len(cands) == 0 {
+		cands = stay
+	}
+	if !needs(cands, sum) {
+		sum = ""
+		if agree(cands) {
+			sum = cands[0].SHA256
+		}
+	}
+	if sum == "" {
+		c.Conflict = stay
+		return c
+	}
+	c.SHA256 = sum
+	for _, m := range stay {
+		if m.SHA256 == sum {
+			c.Serve = append(c.Serve, m)
+		} else {
+			c.Conflict = append(c.Conflict, m)
+		}
+	}
+	for i := range c.Serve {
+		if Find(cands, c.Serve[i].ABI) != nil {
+			c.Into = &c.Serve[i]
+			break
+		}
+	}
+	return c
+}
+
+// agree reports whether the members ms need the same content.
+func agree(ms []Member) bool {
+	for _, m := range ms {
+		if m.SHA256 != ms[0].SHA256 {
+			return false
+		}
+	}
+	return true
+}
+
+// needs reports whether a member of ms needs the content sum.
+func needs(ms []Member, sum string) bool {
+	for _, m := range ms {
+		if m.SHA256 == sum {
+			return true
+		}
+	}
+	return false
+}
+
+// Find returns the member of abi in ms, nil when there is none.
+func Find(ms []Member, abi string) *Member {
+	for i := range ms {
+		if ms[i].ABI == abi {
+			return &ms[i]
+		}
+	}
+	return nil
+}

@@ -3,11 +3,8 @@ package kbuild
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
-	"os"
 	"path"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/spf13/afero"
@@ -228,39 +225,69 @@ func TestServed(t *testing.T) {
 	assert.False(t, ok, "a foreign link")
 }
 
-// counting counts the opens of each path.
-type counting struct {
-	rootfs.FS
-	mu    sync.Mutex
-	opens map[string]int
+func TestChoose(t *testing.T) {
+	a, c, r := Member{ABI: amd64, SHA256: "X"}, Member{ABI: cloud, SHA256: "X"}, Member{ABI: rt, SHA256: "Y"}
+	early := Member{ABI: "7.2.13+deb14-aaa-amd64", SHA256: "Y"}
+	set := func(abis ...string) func(string) bool {
+		return func(abi string) bool {
+			for _, x := range abis {
+				if x == abi {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	all := func(string) bool { return true }
+	tests := []struct {
+		name     string
+		ms       []Member
+		owner    string
+		leaving  func(string) bool
+		valid    func(string) bool
+		sum      string
+		into     string
+		serve    []Member
+		conflict []Member
+	}{
+		{"none", nil, "", nil, nil, "", "", nil, nil},
+		{"agreeing", []Member{a, c}, "", nil, nil, "X", amd64, []Member{a, c}, nil},
+		{"disagreeing, no link: every member a conflict", []Member{a, c, r}, "", nil, nil, "", "", nil, []Member{a, c, r}},
+		{"the newcomer disagrees: the served content stays", []Member{a, c, r}, amd64, nil, nil, "X", amd64, []Member{a, c}, []Member{r}},
+		{"a newcomer lexically first disagrees: the content served stays", []Member{early, a, c}, cloud, nil, nil, "X", amd64, []Member{a, c}, []Member{early}},
+		{"a newcomer failing its checks takes no part", []Member{a, c, r}, "", nil, set(amd64, cloud), "X", amd64, []Member{a, c}, []Member{r}},
+		{"only failing sets: what is served stays", []Member{a, r}, amd64, nil, set(), "X", amd64, []Member{a}, []Member{r}},
+		{"only failing sets that disagree, no link: nothing", []Member{a, r}, "", nil, set(), "", "", nil, []Member{a, r}},
+		{"served content needed by nobody valid: the valid decide", []Member{a, r}, amd64, nil, set(rt), "Y", rt, []Member{r}, []Member{a}},
+		{"owner leaving, another needs its content", []Member{a, c, r}, amd64, set(amd64), all, "X", cloud, []Member{c}, []Member{r}},
+		{"owner leaving, the rest agree on another", []Member{a, r}, amd64, set(amd64), all, "Y", rt, []Member{r}, nil},
+		{"every member leaving", []Member{a, c}, amd64, set(amd64, cloud), all, "", "", nil, nil},
+		{"agreeing: no check is asked", []Member{a, c}, "", nil, func(string) bool { panic("asked") }, "X", amd64, []Member{a, c}, nil},
+		{"disagreeing: the link goes into a valid member", []Member{a, c, r}, amd64, nil, set(cloud), "X", cloud, []Member{a, c}, []Member{r}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Choose(tt.ms, tt.owner, tt.leaving, tt.valid)
+			assert.Equal(t, tt.sum, got.SHA256)
+			if tt.into == "" {
+				assert.Nil(t, got.Into)
+			} else if assert.NotNil(t, got.Into) {
+				assert.Equal(t, tt.into, got.Into.ABI)
+			}
+			assert.Equal(t, tt.serve, got.Serve)
+			assert.Equal(t, tt.conflict, got.Conflict)
+		})
+	}
 }
 
-func (c *counting) OpenFile(name string, flag int, perm os.FileMode) (afero.File, error) {
-	c.mu.Lock()
-	c.opens[name]++
-	c.mu.Unlock()
-	return c.FS.OpenFile(name, flag, perm)
-}
-
-// TestViewReadsOnce: asking every member of a shared kbuild tree for its shared path
-// reads each manifest once, so a pass over n kernels costs in proportion to n.
-func TestViewReadsOnce(t *testing.T) {
+func TestServing(t *testing.T) {
 	r := newRoot(t)
-	var abis []string
-	for i := range 8 {
-		a := fmt.Sprintf("7.2.13+deb14-f%d-amd64", i)
-		abis = append(abis, a)
-		r.flavour(a, "A", false)
-	}
-	c := &counting{FS: r.fs, opens: map[string]int{}}
-	v := NewView(c)
-	for _, a := range abis {
-		got, ms, err := v.Shared(a, "scripts/target.json")
-		require.NoError(t, err)
-		assert.Equal(t, sp, got)
-		assert.Len(t, ms, len(abis))
-	}
-	for _, a := range abis {
-		assert.Equal(t, 1, c.opens[layout.Artifacts(a)+"/"+layout.ManifestName], a)
-	}
+	v := NewView(r.fs)
+	got, err := v.Serving(sp)
+	require.NoError(t, err)
+	assert.Equal(t, "", got)
+	require.NoError(t, r.fs.SymlinkIfPossible("../../linux-librust-"+cloud+"/scripts/target.json", sp))
+	got, err = NewView(r.fs).Serving(sp)
+	require.NoError(t, err)
+	assert.Equal(t, cloud, got)
 }

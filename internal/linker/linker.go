@@ -53,12 +53,14 @@
 // scripts -> ../../lib/linux-kbuild-<ver>/scripts, one tree for every flavour), P has one
 // place for all flavours: the tool links that place, e.g.
 // /usr/lib/linux-kbuild-7.2/scripts/target.json -> ../../linux-librust-<ABI>/scripts/target.json,
-// into the lexically first ABI whose headers reach it and whose manifest lists it, when
-// all such ABIs agree on the file's SHA-256; otherwise it makes no link and reports
-// shared-conflict for each of them. unlink re-points the link to another agreeing ABI
-// or removes it; repair also removes it, with the directories dpkg left only because of
-// it, once the kbuild package is gone. The artifact counts as linked for every ABI that
-// agrees. Package kbuild knows the shared paths and their members; see shared.go.
+// into one of the ABIs whose headers reach it and whose manifest lists it, as
+// kbuild.Choose decides: the file served stays while a flavour already served needs
+// it, a flavour that needs another file is the conflict (shared-conflict), and a set
+// that fails Engine.Check takes no part in the choice. unlink re-points the link to
+// another ABI that needs the same file (never to one the same command unlinks) or
+// removes it; repair also removes it, with the directories dpkg left only because of
+// it, once the kbuild package is gone. The artifact counts as linked for every ABI
+// served. Package kbuild knows the shared paths and their members; see shared.go.
 //
 // # JSON
 //
@@ -209,30 +211,54 @@ const (
 	modeRepair             // link where both trees exist, else clean up
 )
 
+// command is one run of link, unlink, repair or status over one or more ABIs: what the
+// plans of its ABIs share. Nothing of it outlives the command.
+type command struct {
+	md      mode
+	leaving map[string]bool      // unlink: the ABIs it unlinks; none serves a shared path
+	checks  map[string][]Problem // Engine.Check's problems by ABI, run once each
+	view    *kbuild.View         // status: one View for every ABI, as nothing changes
+	status  bool                 // status: Engine.Check never runs
+}
+
+func newCommand(md mode, leaving ...string) *command {
+	c := &command{md: md, leaving: map[string]bool{}, checks: map[string][]Problem{}}
+	for _, a := range leaving {
+		c.leaving[a] = true
+	}
+	return c
+}
+
 // Link links the artifacts of abi into its headers tree.
 func (e *Engine) Link(abi string) (*Report, error) {
-	return e.locked(func() (*Report, error) { return e.run(abi, modeLink) })
+	return e.locked(func() (*Report, error) { return e.run(newCommand(modeLink), abi) })
 }
 
 // Unlink removes what Link made for abi and restores the backups.
 func (e *Engine) Unlink(abi string) (*Report, error) {
-	return e.locked(func() (*Report, error) { return e.run(abi, modeUnlink) })
+	return e.locked(func() (*Report, error) { return e.run(newCommand(modeUnlink, abi), abi) })
+}
+
+// UnlinkAll unlinks each of abis in one command: a shared link never moves to one of
+// them. It goes on after an error and returns all errors joined.
+func (e *Engine) UnlinkAll(abis []string) ([]*Report, error) {
+	return e.each(newCommand(modeUnlink, abis...), func() ([]string, error) { return abis, nil })
 }
 
 // Repair converges each of abis: links where both trees exist; elsewhere removes the
 // tool's links, its directories and a headers directory left only because of them.
 // It goes on after an error and returns all errors joined.
 func (e *Engine) Repair(abis []string) ([]*Report, error) {
-	return e.repair(func() ([]string, error) { return abis, nil })
+	return e.each(newCommand(modeRepair), func() ([]string, error) { return abis, nil })
 }
 
 // RepairAll repairs every ABI found under the root (see ABIs).
 func (e *Engine) RepairAll() ([]*Report, error) {
-	return e.repair(e.ABIs)
+	return e.each(newCommand(modeRepair), e.ABIs)
 }
 
-// repair repairs the ABIs that list returns once the lock is held.
-func (e *Engine) repair(list func() ([]string, error)) ([]*Report, error) {
+// each runs c for the ABIs that list returns once the lock is held.
+func (e *Engine) each(c *command, list func() ([]string, error)) ([]*Report, error) {
 	var reports []*Report
 	var errs []error
 	_, err := e.locked(func() (*Report, error) {
@@ -241,7 +267,7 @@ func (e *Engine) repair(list func() ([]string, error)) ([]*Report, error) {
 			return nil, err
 		}
 		for _, abi := range abis {
-			r, err := e.run(abi, modeRepair)
+			r, err := e.run(c, abi)
 			if r != nil {
 				reports = append(reports, r)
 			}
@@ -258,8 +284,9 @@ func (e *Engine) repair(list func() ([]string, error)) ([]*Report, error) {
 }
 
 // run plans and, unless DryRun, executes one command for abi. The lock is held.
-func (e *Engine) run(abi string, md mode) (*Report, error) {
-	p, err := e.plan(kbuild.NewView(e.FS), abi, md)
+func (e *Engine) run(c *command, abi string) (*Report, error) {
+	md := c.md
+	p, err := e.plan(c, abi)
 	if err != nil {
 		return nil, err
 	}
@@ -272,7 +299,7 @@ func (e *Engine) run(abi string, md mode) (*Report, error) {
 	}
 	checked := false
 	if md != modeUnlink && !p.frozen && p.headersPresent && p.artifactsPresent && e.Check != nil {
-		checked = e.check(p)
+		checked = e.check(c, p)
 	}
 	if md != modeUnlink && len(p.problems) > 0 {
 		dropped, err := e.withhold(p)
@@ -302,8 +329,8 @@ func (e *Engine) run(abi string, md mode) (*Report, error) {
 
 // check runs e.Check on the ABI of p. Its problems join the plan's, or with Force are
 // warnings; it reports whether they refuse the ABI.
-func (e *Engine) check(p *plan) bool {
-	probs := e.Check(p.abi)
+func (e *Engine) check(c *command, p *plan) bool {
+	probs := e.checkOf(c, p.abi)
 	if len(probs) == 0 {
 		return false
 	}
@@ -322,6 +349,16 @@ func (e *Engine) check(p *plan) bool {
 		p.problem(ProblemCheck, pr.Path, "%s", pr.Message)
 	}
 	return true
+}
+
+// checkOf returns the problems of e.Check for abi, run once in the command c.
+func (e *Engine) checkOf(c *command, abi string) []Problem {
+	probs, ok := c.checks[abi]
+	if !ok {
+		probs = e.Check(abi)
+		c.checks[abi] = probs
+	}
+	return probs
 }
 
 // withhold drops from the plan of an ABI with problems every action that makes a new

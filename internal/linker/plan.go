@@ -105,7 +105,11 @@ type parents struct {
 }
 
 // plan computes the actions of md for abi from what is on disk.
-func (e *Engine) plan(v *kbuild.View, abi string, md mode) (*plan, error) {
+func (e *Engine) plan(c *command, abi string) (*plan, error) {
+	md, v := c.md, c.view
+	if v == nil {
+		v = kbuild.NewView(e.FS)
+	}
 	if err := layout.ValidateABI(abi); err != nil {
 		return nil, err
 	}
@@ -162,7 +166,7 @@ func (e *Engine) plan(v *kbuild.View, abi string, md mode) (*plan, error) {
 			if d == p.headers && md != modeLink {
 				// Nothing of the tool's can exist in it; the record is pruned. A shared
 				// link in a kbuild tree may still serve this ABI.
-				s := &planner{e: e, v: v, p: p, dirs: map[string]dirInfo{}, removed: map[string]bool{}, made: map[string]bool{}}
+				s := &planner{e: e, c: c, v: v, p: p, dirs: map[string]dirInfo{}, removed: map[string]bool{}, made: map[string]bool{}}
 				if err := s.planAllShared(md); err != nil {
 					return nil, err
 				}
@@ -216,7 +220,7 @@ func (e *Engine) plan(v *kbuild.View, abi string, md mode) (*plan, error) {
 	}
 	sort.Strings(paths)
 
-	s := &planner{e: e, v: v, p: p, dirs: map[string]dirInfo{}, removed: map[string]bool{}, made: map[string]bool{}}
+	s := &planner{e: e, c: c, v: v, p: p, dirs: map[string]dirInfo{}, removed: map[string]bool{}, made: map[string]bool{}}
 	for _, rel := range paths {
 		if want[rel] {
 			if err := s.linkOne(rel); err != nil {
@@ -272,6 +276,7 @@ type dirInfo struct {
 // planner holds what planning has learnt about one headers tree.
 type planner struct {
 	e       *Engine
+	c       *command
 	v       *kbuild.View
 	p       *plan
 	dirs    map[string]dirInfo // relative directory → what is there

@@ -12,10 +12,10 @@ import (
 )
 
 // Shared artifacts (package kbuild: the shared path, its members, the owner of the
-// tool's link there). The tool makes the shared path a relative link into one member's
-// artifacts tree. All members' SHA-256 agree: the link points into the lexically first
-// member, so a second run writes nothing and the link moves only when that ABI goes.
-// They disagree: no link, and every member reports ProblemSharedConflict.
+// tool's link there, and the choice of what it serves). The tool makes the shared path
+// a relative link into the member kbuild.Choose picks, so a second run writes nothing;
+// every member that needs another file reports ProblemSharedConflict and, like any ABI
+// with a problem, gets no new link.
 //
 // The record of X lists the shared path ("shared") before the link is made to point
 // into X, and keeps it while it may; a re-point writes the new ABI's record first. So
@@ -80,33 +80,16 @@ func (s *planner) planShared(sp string, md mode) error {
 		return nil // a damaged record names another place: never touched
 	}
 	key := strings.TrimPrefix(sp, "/")
-	except := ""
-	if md == modeUnlink {
-		except = p.abi
-	}
 	gone, err := s.v.Gone(sp)
 	if err != nil {
 		return err
 	}
 	var ms []kbuild.Member
 	if !gone {
-		all, err := s.v.Members(sp)
-		if err != nil {
+		if ms, err = s.v.Members(sp); err != nil {
 			return err
 		}
-		for _, m := range all {
-			if m.ABI != except {
-				ms = append(ms, m)
-			}
-		}
 	}
-	var mine *kbuild.Member
-	for i := range ms {
-		if ms[i].ABI == p.abi {
-			mine = &ms[i]
-		}
-	}
-
 	m, err := s.e.inspect(sp, "")
 	if err != nil {
 		return err
@@ -126,7 +109,9 @@ func (s *planner) planShared(sp string, md mode) error {
 	// Leftovers of an interrupted run go in every mode: the lock is held, so no run
 	// is using them.
 	s.cleanTemp(m, "")
-	sh := &sharedState{managed: m, key: key, gone: gone, members: ms, mine: mine,
+	ch := kbuild.Choose(ms, m.at.owner, func(a string) bool { return s.c.leaving[a] }, s.valid)
+	sh := &sharedState{managed: m, key: key, gone: gone, choice: ch,
+		current: kbuild.Find(ms, m.at.owner), mine: kbuild.Find(ch.Serve, p.abi),
 		backedUp: s.backedUp(m, backupRecorded, "")}
 	if md == modeUnlink {
 		switch {
@@ -139,54 +124,58 @@ func (s *planner) planShared(sp string, md mode) error {
 			return nil // the shared path does not serve this ABI
 		}
 	}
-
-	agree := len(ms) > 0
-	for _, m := range ms {
-		agree = agree && m.SHA256 == ms[0].SHA256
+	if mine := kbuild.Find(ch.Conflict, p.abi); mine != nil {
+		p.problem(ProblemSharedConflict, sp, "%s", conflictMessage(sp, *mine, ch))
 	}
-	if !agree && len(ms) > 1 && mine != nil {
-		p.problem(ProblemSharedConflict, sp, "%s", conflictMessage(sp, ms))
-	}
-	if agree {
+	if ch.Into != nil {
 		return s.linkShared(sh)
 	}
 	return s.unlinkShared(sh)
 }
 
+// valid reports whether the set of abi passes its own checks (Engine.Check), as far as
+// this command knows: status runs no check, and with --force the plan's own ABI passes.
+func (s *planner) valid(abi string) bool {
+	if s.c.status || s.e.Check == nil || s.e.Force && abi == s.p.abi {
+		return true
+	}
+	return len(s.e.checkOf(s.c, abi)) == 0
+}
+
 // sharedState is what planShared found at a shared path.
 type sharedState struct {
 	managed
-	key      string          // the path relative to the root, as records list it
-	backedUp bool            // a backup is recorded and present
-	gone     bool            // the kbuild package is gone
-	members  []kbuild.Member // that may serve the path in this plan
-	mine     *kbuild.Member  // the plan's ABI among them
+	key      string         // the path relative to the root, as records list it
+	backedUp bool           // a backup is recorded and present
+	gone     bool           // the kbuild package is gone
+	choice   kbuild.Choice  // what the path serves
+	current  *kbuild.Member // the member the link serves now, if any
+	mine     *kbuild.Member // the plan's ABI among the members served
 }
 
-// conflictMessage says which members need different files at sp.
-func conflictMessage(sp string, ms []kbuild.Member) string {
-	parts := make([]string, len(ms))
-	for i, m := range ms {
+// conflictMessage says why the member mine of the shared path sp is a conflict.
+func conflictMessage(sp string, mine kbuild.Member, ch kbuild.Choice) string {
+	kb := path.Base(kbuild.Dir(sp))
+	if ch.SHA256 != "" {
+		served := make([]string, len(ch.Serve))
+		for i, m := range ch.Serve {
+			served[i] = m.ABI
+		}
+		return fmt.Sprintf("%s needs another %s (sha256 %s) than the flavours %s of %s (sha256 %s), which %s serves; %s not linked: only flavours that agree can be installed with Rust artifacts at once",
+			mine.ABI, mine.Path, mine.SHA256, strings.Join(served, ", "), kb, ch.SHA256, sp, mine.ABI)
+	}
+	parts := make([]string, len(ch.Conflict))
+	for i, m := range ch.Conflict {
 		parts[i] = fmt.Sprintf("%s (sha256 %s)", m.ABI, m.SHA256)
 	}
 	return fmt.Sprintf("the flavours %s of %s need different %s; %s not linked: only flavours that agree can be installed with Rust artifacts at once",
-		strings.Join(parts, ", "), path.Base(kbuild.Dir(sp)), ms[0].Path, sp)
+		strings.Join(parts, ", "), kb, mine.Path, sp)
 }
 
-func isMember(ms []kbuild.Member, abi string) bool {
-	for _, m := range ms {
-		if m.ABI == abi {
-			return true
-		}
-	}
-	return false
-}
-
-// linkShared plans the link at the shared path into the first member; the members
-// agree.
+// linkShared plans the link at the shared path into the member chosen.
 func (s *planner) linkShared(sh *sharedState) error {
 	p, sp := s.p, sh.path
-	want := sh.members[0]
+	want := *sh.choice.Into
 	t := kbuild.Target(sp, want.ABI, want.Path)
 	w, err := s.rec(want.ABI)
 	if err != nil {
@@ -200,8 +189,8 @@ func (s *planner) linkShared(sh *sharedState) error {
 	}
 	switch sh.at.k {
 	case ours:
-		if sh.mine != nil && isMember(sh.members, sh.at.owner) {
-			p.linked++ // the members agree: it opens an identical file
+		if sh.mine != nil && sh.current != nil && sh.current.SHA256 == sh.choice.SHA256 {
+			p.linked++ // it opens a file identical to the plan's own
 		}
 		claim(sh.backedUp)
 		if sh.at.target != t {

@@ -207,47 +207,56 @@ func remove(t *testing.T, f *fixture, abi string) {
 	require.NoError(t, f.fs.RemoveAll(layout.Artifacts(abi)))
 }
 
-// TestSharedDisagreeing: flavours that need different files get no link, a problem
-// each naming both digests, and status conflict; a link made while one flavour was
-// alone goes when the other arrives.
+// TestSharedDisagreeing: flavours installed at once that need different files get no
+// link, a problem each naming both digests, and status conflict. A flavour arriving
+// with another file than the one linked for a flavour already installed is the
+// conflict alone: the link stays.
 func TestSharedDisagreeing(t *testing.T) {
 	other := strings.Replace(targetSpec, "+retpoline-external-thunk,", "", 1)
-	f := debianFixture(t, map[string]string{amd64: ""})
-	e := f.engine()
-	_, err := e.Link(amd64)
-	require.NoError(t, err)
-	f.headers(cloud, true)
-	f.artifacts(cloud, debianSet(other))
+	f := debianFixture(t, map[string]string{amd64: "", cloud: other})
 	before := f.dump()
-
-	r, err := e.Link(cloud)
-	require.NoError(t, err)
+	e := f.engine()
 	msg := fmt.Sprintf("the flavours %s (sha256 %s), %s (sha256 %s) of linux-kbuild-7.2 need different scripts/target.json; %s not linked: only flavours that agree can be installed with Rust artifacts at once",
 		amd64, sha(targetSpec), cloud, sha(other), sp)
-	require.Equal(t, []Problem{{Kind: ProblemSharedConflict, Path: sp, Message: msg}}, r.Problems)
-	// The shared link goes; cloud, with a problem, gets no link at all; amd64 keeps
-	// the links it has.
-	want := debianLinked(without(before, sp), []string{amd64}, "", false)
-	requireTree(t, want, f.dump())
-	for a, links := range map[string]int{amd64: 5, cloud: 0} {
+	reports, err := e.RepairAll()
+	require.NoError(t, err)
+	require.Len(t, reports, 2)
+	for _, r := range reports {
+		require.Equal(t, []Problem{{Kind: ProblemSharedConflict, Path: sp, Message: msg}}, r.Problems, r.ABI)
+	}
+	// Neither flavour, with a problem, gets any link.
+	requireTree(t, stateDir(before), f.dump())
+	for _, a := range []string{amd64, cloud} {
 		st, err := e.Status(a)
 		require.NoError(t, err)
-		assert.Equal(t, fmt.Sprintf("%s: conflict headers=yes artifacts=yes links=%d/6 conflicts=1 stale=0", a, links), st.Line())
+		assert.Equal(t, fmt.Sprintf("%s: conflict headers=yes artifacts=yes links=0/6 conflicts=1 stale=0", a), st.Line())
 		assert.Equal(t, []Problem{{Kind: ProblemSharedConflict, Path: sp, Message: msg}}, st.Problems)
-		r, err := e.Link(a)
-		require.NoError(t, err)
-		assert.Len(t, r.Problems, 1)
 	}
-	requireTree(t, want, f.dump())
 	requireNoWrites(t, f, true, func(e *Engine) error { _, err := e.RepairAll(); return err })
 
-	// linux-librust-cloud goes: unlink, then dpkg removes its tree; amd64 gets the link.
+	// linux-librust-cloud goes: unlink, then dpkg removes its tree; amd64 is linked.
 	_, err = e.Unlink(cloud)
 	require.NoError(t, err)
 	require.NoError(t, f.fs.RemoveAll(layout.Artifacts(cloud)))
 	_, err = e.RepairAll()
 	require.NoError(t, err)
-	requireTree(t, debianLinked(without(before, layout.Artifacts(cloud)), []string{amd64}, amd64, false), f.dump())
+	alone := debianLinked(without(before, layout.Artifacts(cloud)), []string{amd64}, amd64, false)
+	requireTree(t, alone, f.dump())
+
+	// cloud comes back with its other file: it is the conflict, amd64 keeps its links.
+	f.artifacts(cloud, debianSet(other))
+	withCloud := f.dump()
+	r, err := e.Link(cloud)
+	require.NoError(t, err)
+	newcomer := fmt.Sprintf("%s needs another scripts/target.json (sha256 %s) than the flavours %s of linux-kbuild-7.2 (sha256 %s), which %s serves; %s not linked: only flavours that agree can be installed with Rust artifacts at once",
+		cloud, sha(other), amd64, sha(targetSpec), sp, cloud)
+	require.Equal(t, []Problem{{Kind: ProblemSharedConflict, Path: sp, Message: newcomer}}, r.Problems)
+	requireTree(t, withCloud, f.dump())
+	assert.Equal(t, []string{
+		amd64 + ": linked headers=yes artifacts=yes links=6/6 conflicts=0 stale=0",
+		cloud + ": conflict headers=yes artifacts=yes links=0/6 conflicts=1 stale=0",
+	}, lines(t, e, amd64, cloud))
+	requireNoWrites(t, f, true, func(e *Engine) error { _, err := e.RepairAll(); return err })
 }
 
 // TestSharedOwnerRemoved: dpkg removed the artifacts tree the link points into without
@@ -547,4 +556,84 @@ func TestSharedDryRun(t *testing.T) {
 	assert.Contains(t, r.Actions, Action{Op: OpBackup, Path: sp, rel: "scripts/target.json"})
 	assert.Contains(t, r.Actions, Action{Op: OpLink, Path: sp, Target: "../../linux-librust-" + amd64 + "/scripts/target.json", Replace: true, rel: "scripts/target.json"})
 	requireTree(t, before, f.dump())
+}
+
+const rt = "7.2.13+deb14-rt-amd64"
+
+// TestSharedNewcomer: amd64 and cloud are linked and share target.json; rt-amd64
+// arrives with another target.json. Whether rt's set fails its own checks or is valid,
+// the link that serves the flavours already installed stays, they stay linked, and rt
+// alone is the conflict, named as such.
+func TestSharedNewcomer(t *testing.T) {
+	other := strings.Replace(targetSpec, "+retpoline-external-thunk,", "", 1)
+	for _, failsChecks := range []bool{true, false} {
+		t.Run(fmt.Sprintf("fails checks %v", failsChecks), func(t *testing.T) {
+			f := debianFixture(t, map[string]string{amd64: "", cloud: ""})
+			_, err := f.engine().RepairAll()
+			require.NoError(t, err)
+			f.headers(rt, true)
+			f.artifacts(rt, debianSet(other))
+			before := f.dump()
+			f.takeLogs()
+			e := f.engine()
+			checkMsg := "error: target-spec-mismatch: " + layout.Artifacts(rt) + "/scripts/target.json: not the target the crates were built for"
+			e.Check = func(abi string) []Problem {
+				if failsChecks && abi == rt {
+					return []Problem{{Kind: ProblemCheck, Path: layout.Artifacts(rt) + "/scripts/target.json", Message: checkMsg}}
+				}
+				return nil
+			}
+			msg := fmt.Sprintf("%s needs another scripts/target.json (sha256 %s) than the flavours %s of linux-kbuild-7.2 (sha256 %s), which %s serves; %s not linked: only flavours that agree can be installed with Rust artifacts at once",
+				rt, sha(other), amd64+", "+cloud, sha(targetSpec), sp, rt)
+			want := []Problem{{Kind: ProblemSharedConflict, Path: sp, Message: msg}}
+			if failsChecks {
+				want = append(want, Problem{Kind: ProblemCheck, Path: layout.Artifacts(rt) + "/scripts/target.json", Message: checkMsg})
+			}
+			for _, run := range []func() ([]*Report, error){
+				func() ([]*Report, error) { r, err := e.Link(rt); return []*Report{r}, err },
+				e.RepairAll,
+			} {
+				reports, err := run()
+				require.NoError(t, err)
+				for _, r := range reports {
+					if r.ABI == rt {
+						assert.Equal(t, want, r.Problems)
+					} else {
+						assert.Empty(t, r.Problems, r.ABI)
+					}
+				}
+				requireTree(t, before, f.dump(), "the flavours already installed keep every link")
+			}
+			assert.Equal(t, []string{
+				amd64 + ": linked headers=yes artifacts=yes links=6/6 conflicts=0 stale=0",
+				cloud + ": linked headers=yes artifacts=yes links=6/6 conflicts=0 stale=0",
+				rt + ": conflict headers=yes artifacts=yes links=0/6 conflicts=1 stale=0",
+			}, lines(t, e, amd64, cloud, rt))
+			for _, l := range f.takeLogs() {
+				if strings.Contains(l, "target.json") && !strings.Contains(l, "would") {
+					assert.Contains(t, l, rt, "a warning about target.json names the newcomer")
+				}
+			}
+		})
+	}
+}
+
+// TestSharedUnlinkTogether: unlink of two flavours sharing target.json in one command
+// never re-points the link to a flavour unlinked in the same command, and repeating it
+// changes nothing.
+func TestSharedUnlinkTogether(t *testing.T) {
+	f := debianFixture(t, map[string]string{amd64: "", cloud: ""})
+	original := f.dump()
+	e := f.engine()
+	_, err := e.RepairAll()
+	require.NoError(t, err)
+	for _, abis := range [][]string{{amd64, cloud}, {cloud, amd64}} {
+		_, err := e.RepairAll()
+		require.NoError(t, err)
+		reports, err := e.UnlinkAll(abis)
+		require.NoError(t, err)
+		require.Len(t, reports, 2)
+		requireTree(t, stateDir(original), f.dump(), "unlink %v", abis)
+		requireNoWrites(t, f, false, func(e *Engine) error { _, err := e.UnlinkAll(abis); return err })
+	}
 }

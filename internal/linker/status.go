@@ -39,10 +39,10 @@ type Status struct {
 // StatusAll reports on each of abis without changing anything. The ABIs are read in
 // one pass over one kbuild.View, so that each manifest and directory is read once.
 func (e *Engine) StatusAll(abis []string) ([]Status, error) {
-	v := kbuild.NewView(e.FS)
+	c := e.statusCommand()
 	sts := make([]Status, 0, len(abis))
 	for _, abi := range abis {
-		st, err := e.status(v, abi)
+		st, err := e.status(c, abi)
 		if err != nil {
 			return nil, err
 		}
@@ -53,11 +53,18 @@ func (e *Engine) StatusAll(abis []string) ([]Status, error) {
 
 // Status reports on abi without changing anything.
 func (e *Engine) Status(abi string) (Status, error) {
-	return e.status(kbuild.NewView(e.FS), abi)
+	return e.status(e.statusCommand(), abi)
 }
 
-func (e *Engine) status(v *kbuild.View, abi string) (Status, error) {
-	p, err := e.plan(v, abi, modeRepair)
+// statusCommand plans as repair would, with one View for every ABI.
+func (e *Engine) statusCommand() *command {
+	c := newCommand(modeRepair)
+	c.view, c.status = kbuild.NewView(e.FS), true
+	return c
+}
+
+func (e *Engine) status(c *command, abi string) (Status, error) {
+	p, err := e.plan(c, abi)
 	if err != nil {
 		return Status{}, err
 	}

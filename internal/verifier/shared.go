@@ -48,28 +48,43 @@ func (r *run) checkShared() {
 		if err != nil || sp == "" {
 			continue
 		}
-		var mine *kbuild.Member
-		differ := false
-		for i := range ms {
-			if ms[i].ABI == abi {
-				mine = &ms[i]
-			}
-			differ = differ || ms[i].SHA256 != ms[0].SHA256
-		}
-		if mine == nil || !differ {
+		owner, err := v.Serving(sp)
+		if err != nil {
 			continue
 		}
-		var parts, others []string
-		for _, m := range ms {
+		ch := kbuild.Choose(ms, owner, nil, nil)
+		mine := kbuild.Find(ch.Conflict, abi)
+		if mine == nil {
+			continue
+		}
+		kb := path.Base(kbuild.Dir(sp))
+		if ch.SHA256 != "" {
+			// The flavours served keep the link: this set is the newcomer.
+			r.add("shared-conflict", Error, sp, "remove linux-librust-"+abi+", or "+strings.Join(packages(ch.Serve), " and ")+" then run linux-librust repair: keep the Rust artifacts of flavours that agree",
+				"%s needs another %s (sha256 %s) than the flavours %s of %s (sha256 %s), which %s serves; only flavours that agree can be installed with Rust artifacts at once",
+				abi, a.Path, mine.SHA256, strings.Join(names(ch.Serve), " and "), kb, ch.SHA256, sp)
+			continue
+		}
+		var parts []string
+		var others []kbuild.Member
+		for _, m := range ch.Conflict {
 			parts = append(parts, fmt.Sprintf("%s: sha256 %s", m.ABI, m.SHA256))
 			if m.SHA256 != mine.SHA256 {
-				others = append(others, "linux-librust-"+m.ABI)
+				others = append(others, m)
 			}
 		}
-		r.add("shared-conflict", Error, sp, "remove "+strings.Join(others, " and ")+" or "+"linux-librust-"+abi+": keep the Rust artifacts of flavours that agree",
+		r.add("shared-conflict", Error, sp, "remove "+strings.Join(packages(others), " and ")+" or "+"linux-librust-"+abi+": keep the Rust artifacts of flavours that agree",
 			"the flavours %s of %s need different %s (%s); only flavours that agree can be installed with Rust artifacts at once",
-			strings.Join(names(ms), " and "), path.Base(kbuild.Dir(sp)), a.Path, strings.Join(parts, "; "))
+			strings.Join(names(ch.Conflict), " and "), kb, a.Path, strings.Join(parts, "; "))
 	}
+}
+
+func packages(ms []kbuild.Member) []string {
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		out[i] = "linux-librust-" + m.ABI
+	}
+	return out
 }
 
 func names(ms []kbuild.Member) []string {

@@ -90,6 +90,45 @@ func TestVerifyShared(t *testing.T) {
 		})
 	}
 
+	// amd64 was linked alone; cloud arrives with another target.json: amd64 keeps the
+	// link and verifies clean, cloud alone is the conflict.
+	t.Run("newcomer", func(t *testing.T) {
+		fsys := newRoot(t)
+		installDebian(t, fsys, abi, sidSet(t), cfg, sid)
+		_, err := (&linker.Engine{FS: fsys}).RepairAll()
+		require.NoError(t, err)
+		installDebian(t, fsys, cloud, other, cfg, sid)
+		_, err = (&linker.Engine{FS: fsys}).RepairAll()
+		require.NoError(t, err)
+		codes := func(a string) ([]string, []Finding) {
+			rep := Verify(fsys, Options{Headers: layout.Headers(a), Artifacts: layout.Artifacts(a), Links: true,
+				RustcVersion: rustcIs(sid), Host: &x86Arch})
+			var got []string
+			var shared []Finding
+			for _, f := range rep.Findings {
+				if f.Severity > Note {
+					got = append(got, f.Code+" "+f.Path)
+				}
+				if f.Code == "shared-conflict" {
+					shared = append(shared, f)
+				}
+			}
+			return got, shared
+		}
+		got, _ := codes(abi)
+		assert.Empty(t, got, "the flavour served verifies clean")
+		got, shared := codes(cloud)
+		// Its headers reach amd64's file through the link that stays.
+		want := append([]string{"shared-conflict /usr/lib/linux-kbuild-7.2/scripts/target.json", "target-spec-mismatch " + layout.Artifacts(cloud) + "/scripts/target.json"},
+			missing(cloud)[:3]...)
+		assert.Equal(t, append(want, "link-foreign "+layout.Headers(cloud)+"/scripts/target.json"), got)
+		require.Len(t, shared, 1)
+		assert.Equal(t, cloud+" needs another scripts/target.json (sha256 "+sum(sample(t, "trixie/target.json"))+") than the flavours "+abi+
+			" of linux-kbuild-7.2 (sha256 "+sum(sample(t, "sid/target.json"))+"), which /usr/lib/linux-kbuild-7.2/scripts/target.json serves; only flavours that agree can be installed with Rust artifacts at once",
+			shared[0].Message)
+		assert.Equal(t, "remove linux-librust-"+cloud+", or linux-librust-"+abi+" then run linux-librust repair: keep the Rust artifacts of flavours that agree", shared[0].Fix)
+	})
+
 	// The shared link reaches cloud's file from amd64's headers: a copy of another size
 	// there is caught, and in full mode one of the same size but other content.
 	t.Run("tampered", func(t *testing.T) {
