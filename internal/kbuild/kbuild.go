@@ -77,6 +77,9 @@ type Member struct {
 	ABI    string
 	Path   string // the artifact path in its manifest
 	SHA256 string // from its manifest
+	// Kind from its manifest: a support file (manifest.KindSupport) is needed only
+	// where the kbuild tree has no file of its own at the path.
+	Kind manifest.Kind
 }
 
 // View answers questions about the kernels under the root of a file system. It
@@ -303,7 +306,7 @@ func (v *View) Members(sp string) ([]Member, error) {
 			if ok, err := v.ArtifactOK(y, art.Path); err != nil {
 				return nil, err
 			} else if ok {
-				out = append(out, Member{ABI: y, Path: art.Path, SHA256: art.SHA256})
+				out = append(out, Member{ABI: y, Path: art.Path, SHA256: art.SHA256, Kind: art.Kind})
 			}
 			break
 		}

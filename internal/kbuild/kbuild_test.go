@@ -158,7 +158,7 @@ func TestShared(t *testing.T) {
 			var want []Member
 			for _, m := range tt.members {
 				a, c, _ := strings.Cut(m, " ")
-				want = append(want, Member{ABI: a, Path: "scripts/target.json", SHA256: sum(c)})
+				want = append(want, Member{ABI: a, Path: "scripts/target.json", SHA256: sum(c), Kind: manifest.KindTargetSpec})
 			}
 			assert.Equal(t, want, ms)
 			assert.Equal(t, before, treedump.Dump(t, r.dir), "a View changes nothing")

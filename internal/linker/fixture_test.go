@@ -97,6 +97,8 @@ func (f *fixture) artifacts(abi string, set map[string]string) {
 			a.Kind, a.Machine, a.Class = manifest.KindProcMacro, "EM_X86_64", "ELFCLASS64"
 		case strings.HasSuffix(p, ".json"):
 			a.Kind, a.RustcVersion = manifest.KindTargetSpec, ""
+		case strings.HasSuffix(p, ".sh"):
+			a.Kind, a.RustcVersion = manifest.KindSupport, ""
 		}
 		m.Artifacts = append(m.Artifacts, a)
 	}

@@ -22,9 +22,10 @@ type plan struct {
 	headers, artifacts string
 	headersPresent     bool
 	artifactsPresent   bool
-	nothing            string // why there is nothing to do, when there is not
-	frozen             bool   // leave the record alone: the tree is not understood
-	recordTemp         bool   // an interrupted run left a temporary record
+	nothing            string          // why there is nothing to do, when there is not
+	frozen             bool            // leave the record alone: the tree is not understood
+	recordTemp         bool            // an interrupted run left a temporary record
+	support            map[string]bool // artifacts of manifest.KindSupport: linked only where absent
 	actions            []Action
 	problems           []Problem
 	old                state.Record         // the record as read
@@ -201,6 +202,12 @@ func (e *Engine) plan(c *command, abi string) (*plan, error) {
 	if md != modeUnlink && p.headersPresent && m != nil {
 		for _, a := range m.Artifacts {
 			want[a.Path] = true
+			if a.Kind == manifest.KindSupport {
+				if p.support == nil {
+					p.support = map[string]bool{}
+				}
+				p.support[a.Path] = true
+			}
 		}
 	}
 	cands := map[string]bool{}
@@ -398,6 +405,11 @@ func (s *planner) linkOne(rel string) error {
 		}
 		p.intent.Add(state.Link, rel)
 		p.add(Action{Op: OpLink, Path: l, Target: t, rel: rel})
+		return nil
+	}
+	if p.support[rel] {
+		// The headers ship a file of their own there: it serves, no link.
+		p.linked++
 		return nil
 	}
 	return s.inTheWay(m, t, rel, backedUp, func() {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/linux-librust/linux-librust/internal/kbuild"
 	"github.com/linux-librust/linux-librust/internal/layout"
+	"github.com/linux-librust/linux-librust/internal/manifest"
 	"github.com/linux-librust/linux-librust/internal/state"
 )
 
@@ -205,6 +206,12 @@ func (s *planner) linkShared(sh *sharedState) error {
 	}
 	if sh.mine == nil {
 		return nil // not this ABI's to report or force
+	}
+	if sh.mine.Kind == manifest.KindSupport {
+		// The kbuild package ships the file itself (a later linux-kbuild that packages
+		// the kernel's Rust availability check): the kernel's own file serves, no link.
+		p.linked++
+		return nil
 	}
 	if sh.temp.k != absent && sh.temp.k != ours {
 		p.problem(ProblemConflict, sp+layout.TempSuffix, "%s is not made by linux-librust; %s not linked; move it away", sp+layout.TempSuffix, sh.mine.Path)

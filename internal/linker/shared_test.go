@@ -390,6 +390,76 @@ func TestSharedForeign(t *testing.T) {
 	}
 }
 
+// TestSharedSupport: a support file (the kernel's Rust availability check) is linked
+// into the kbuild tree like target.json where the kbuild package lacks it; where the
+// package ships the file, also after the tool linked it, that file serves: no link, no
+// conflict, and nothing of the package's is touched.
+func TestSharedSupport(t *testing.T) {
+	const script = "scripts/rust_is_available.sh"
+	ssp := kb + "/" + script
+	setup := func(t *testing.T) *fixture {
+		f := newFixture(t)
+		f.write(kb+"/scripts/Makefile.build", "# build")
+		f.headers(amd64, true)
+		set := debianSet("")
+		set[script] = "#!/bin/sh\n# the check\n"
+		f.artifacts(amd64, set)
+		return f
+	}
+	status := []string{amd64 + ": linked headers=yes artifacts=yes links=7/7 conflicts=0 stale=0"}
+
+	t.Run("kbuild lacks it", func(t *testing.T) {
+		f := setup(t)
+		before := f.dump()
+		e := f.engine()
+		r, err := e.Link(amd64)
+		require.NoError(t, err)
+		assert.Empty(t, r.Problems)
+		got := f.dump()
+		assert.Equal(t, treedump.Symlink("../../linux-librust-"+amd64+"/"+script), got[ssp])
+		assert.Equal(t, status, lines(t, e, amd64))
+		_, err = e.Unlink(amd64)
+		require.NoError(t, err)
+		requireTree(t, stateDir(before), f.dump())
+	})
+
+	t.Run("kbuild ships it", func(t *testing.T) {
+		f := setup(t)
+		f.write(ssp, "#!/bin/sh\n# the kernel's own, as packaged\n")
+		before := f.dump()
+		e := f.engine()
+		r, err := e.Link(amd64)
+		require.NoError(t, err)
+		assert.Empty(t, r.Problems)
+		got := f.dump()
+		assert.Equal(t, before[ssp], got[ssp], "the package's file stays")
+		assert.Equal(t, status, lines(t, e, amd64))
+		requireNoWrites(t, f, false, func(e *Engine) error { _, err := e.RepairAll(); return err })
+		_, err = e.Unlink(amd64)
+		require.NoError(t, err)
+		requireTree(t, stateDir(before), f.dump())
+	})
+
+	t.Run("kbuild starts shipping it", func(t *testing.T) {
+		f := setup(t)
+		e := f.engine()
+		_, err := e.Link(amd64)
+		require.NoError(t, err)
+		// An upgrade of linux-kbuild unpacks the file over the tool's link.
+		require.NoError(t, os.Remove(filepath.Join(f.root, ssp)))
+		f.write(ssp, "#!/bin/sh\n# the kernel's own, as packaged\n")
+		r, err := e.Repair([]string{amd64})
+		require.NoError(t, err)
+		for _, rep := range r {
+			assert.Empty(t, rep.Problems)
+		}
+		assert.Equal(t, status, lines(t, e, amd64))
+		_, err = e.Unlink(amd64)
+		require.NoError(t, err)
+		assert.Equal(t, treedump.File(0o644, "#!/bin/sh\n# the kernel's own, as packaged\n"), f.dump()[ssp])
+	})
+}
+
 // TestSharedOtherLink: a parent link that does not resolve into a kbuild tree is never
 // written through, not even with --force: the symlink-parent problem stays.
 func TestSharedOtherLink(t *testing.T) {

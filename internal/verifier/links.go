@@ -19,11 +19,13 @@ import (
 // artifact below a link into a shared linux-kbuild tree may open another flavour's
 // identical file through the tool's link there: it passes when the sizes are equal.
 func CheckLinks(fsys rootfs.FS, headers, artifacts string, paths []string) []Finding {
-	return checkLinks(fsys, headers, artifacts, paths, false)
+	return checkLinks(fsys, headers, artifacts, paths, nil, false)
 }
 
-// checkLinks is CheckLinks; full also compares the SHA-256 of a shared artifact.
-func checkLinks(fsys rootfs.FS, headers, artifacts string, paths []string, full bool) []Finding {
+// checkLinks is CheckLinks; full also compares the SHA-256 of a shared artifact. A
+// path in support (manifest.KindSupport) may open any file: one the headers ship there
+// is the kernel's own.
+func checkLinks(fsys rootfs.FS, headers, artifacts string, paths []string, support map[string]bool, full bool) []Finding {
 	var out []Finding
 	add := func(code, p, fix, msg string) {
 		out = append(out, Finding{Code: code, Severity: Error, Path: p, Message: msg, Fix: fix})
@@ -51,7 +53,7 @@ func checkLinks(fsys rootfs.FS, headers, artifacts string, paths []string, full 
 		if err != nil {
 			continue // reported as artifact-missing
 		}
-		if !os.SameFile(hi, ai) && !sharedSame(fsys, h, a, hi, ai, full) {
+		if !os.SameFile(hi, ai) && !support[rel] && !sharedSame(fsys, h, a, hi, ai, full) {
 			add("link-foreign", h, relink+" --force to move it aside",
 				"opens another file than "+a+": module builds would use it")
 		}

@@ -171,7 +171,11 @@ func (r *run) verify() {
 	r.checkTargetSpec(present)
 	r.checkInstalledRustc()
 	if headers && r.opts.Links {
-		r.report.Findings = append(r.report.Findings, checkLinks(r.fsys, r.opts.Headers, r.opts.Artifacts, r.report.Paths, r.opts.Full)...)
+		support := map[string]bool{}
+		for _, a := range r.manifest.Artifacts {
+			support[a.Path] = a.Kind == manifest.KindSupport
+		}
+		r.report.Findings = append(r.report.Findings, checkLinks(r.fsys, r.opts.Headers, r.opts.Artifacts, r.report.Paths, support, r.opts.Full)...)
 		r.checkShared()
 	}
 }

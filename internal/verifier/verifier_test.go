@@ -77,7 +77,7 @@ func manifestOf(s set, rustcVersion, configText string) *manifest.Manifest {
 		ConfigSHA256: sum([]byte(configText))}
 	for p, f := range s {
 		a := manifest.Artifact{Path: p, Kind: f.kind, Size: int64(len(f.data)), SHA256: sum(f.data)}
-		if f.kind != manifest.KindTargetSpec {
+		if f.kind != manifest.KindTargetSpec && f.kind != manifest.KindSupport {
 			a.RustcVersion = rustcVersion
 		}
 		if f.kind == manifest.KindProcMacro {
@@ -472,6 +472,32 @@ func TestVerify(t *testing.T) {
 		},
 		opts: Options{RustcVersion: rustcIs(sid)},
 		want: []string{"link-foreign H/scripts/target.json"},
+	}, {
+		name: "the headers ship a support file of their own",
+		set: func(t *testing.T) set {
+			s := sidSet(t)
+			s["scripts/rust_is_available.sh"] = setFile{manifest.KindSupport, []byte("#!/bin/sh\n# collected\n")}
+			return s
+		},
+		mutate: func(t *testing.T, fsys rootfs.FS) {
+			p := path.Join(headers, "scripts/rust_is_available.sh")
+			require.NoError(t, fsys.Remove(p))
+			require.NoError(t, afero.WriteFile(fsys, p, []byte("#!/bin/sh\n# packaged, a later revision\n"), 0o644))
+		},
+		opts: Options{RustcVersion: rustcIs(sid)},
+		want: []string{},
+	}, {
+		name: "support file missing from the headers",
+		set: func(t *testing.T) set {
+			s := sidSet(t)
+			s["scripts/rust_is_available.sh"] = setFile{manifest.KindSupport, []byte("#!/bin/sh\n# collected\n")}
+			return s
+		},
+		mutate: func(t *testing.T, fsys rootfs.FS) {
+			require.NoError(t, fsys.Remove(path.Join(headers, "scripts/rust_is_available.sh")))
+		},
+		opts: Options{RustcVersion: rustcIs(sid)},
+		want: []string{"link-missing H/scripts/rust_is_available.sh"},
 	}, {
 		name: "stale link of a former artifact",
 		mutate: func(t *testing.T, fsys rootfs.FS) {
