@@ -10,7 +10,7 @@ GOFLAGS_BUILD := -trimpath -ldflags='-buildid= -X github.com/linux-librust/linux
 # A short fuzz run per target in `make test`; `make fuzz FUZZTIME=10m` for a long one.
 FUZZTIME ?= 4s
 
-.PHONY: all build test unit fuzz lint bench demo integration e2e docs clean
+.PHONY: all build test unit fuzz lint stress bench demo integration e2e docs clean
 
 all: build
 
@@ -36,6 +36,11 @@ fuzz:
 	      { $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; exit 1; }; \
 	  done; \
 	done
+
+# Directories exchanged with links to a decoy tree while link/unlink run (swap_test.go).
+STRESS_DURATION ?= 5m
+stress:
+	STRESS_DURATION=$(STRESS_DURATION) $(GO) test -race -count=1 -timeout 0 -run '^TestSwapStress$$' -v ./internal/linker
 
 demo: build
 	testdata/demo/run $(BIN)

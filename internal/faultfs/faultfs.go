@@ -5,7 +5,8 @@
 // RenameNoReplace, SymlinkIfPossible, Chmod, Chown, Chtimes, OpenFile for writing (or
 // creating a file that does not exist), and on files: Write, WriteAt, WriteString,
 // Truncate, Sync (directories too: fsync makes changes durable), and Close of a file
-// opened for writing. Reads, LockFile and Resolve pass through uncounted.
+// opened for writing; the same operations on a Dir of OpenDir. Reads, LockFile and
+// Resolve pass through uncounted.
 package faultfs
 
 import (
@@ -13,6 +14,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"sync"
 	"time"
 
@@ -271,4 +273,116 @@ func (f *File) Close() error {
 		}
 	}
 	return f.File.Close()
+}
+
+// OpenDir implements rootfs.FS; the Dir counts its mutating operations as FS does.
+func (f *FS) OpenDir(name string) (rootfs.Dir, error) {
+	d, err := f.FS.OpenDir(name)
+	if err != nil {
+		return nil, err
+	}
+	return &dir{Dir: d, fs: f}, nil
+}
+
+// dir counts the mutating operations on a Dir of FS, named by full path.
+type dir struct {
+	rootfs.Dir
+	fs *FS
+}
+
+func (d *dir) path(name string) string { return path.Join(d.Name(), name) }
+
+// Open implements rootfs.Dir.
+func (d *dir) Open(name string) (afero.File, error) {
+	file, err := d.Dir.Open(name)
+	return d.fs.wrap(file, false), err
+}
+
+// Create implements rootfs.Dir.
+func (d *dir) Create(name string, perm os.FileMode) (afero.File, error) {
+	if err := d.fs.op("openfile", d.path(name)); err != nil {
+		return nil, err
+	}
+	file, err := d.Dir.Create(name, perm)
+	return d.fs.wrap(file, true), err
+}
+
+// Symlink implements rootfs.Dir.
+func (d *dir) Symlink(target, name string) error {
+	if err := d.fs.op("symlink", d.path(name)); err != nil {
+		return err
+	}
+	return d.Dir.Symlink(target, name)
+}
+
+// Mkdir implements rootfs.Dir.
+func (d *dir) Mkdir(name string, perm os.FileMode) error {
+	if err := d.fs.op("mkdir", d.path(name)); err != nil {
+		return err
+	}
+	return d.Dir.Mkdir(name, perm)
+}
+
+// Chmod implements rootfs.Dir.
+func (d *dir) Chmod(name string, mode os.FileMode) error {
+	if err := d.fs.op("chmod", d.path(name)); err != nil {
+		return err
+	}
+	return d.Dir.Chmod(name, mode)
+}
+
+// Lchown implements rootfs.Dir.
+func (d *dir) Lchown(name string, uid, gid int) error {
+	if err := d.fs.op("chown", d.path(name)); err != nil {
+		return err
+	}
+	return d.Dir.Lchown(name, uid, gid)
+}
+
+// Lchtimes implements rootfs.Dir.
+func (d *dir) Lchtimes(name string, atime, mtime time.Time) error {
+	if err := d.fs.op("chtimes", d.path(name)); err != nil {
+		return err
+	}
+	return d.Dir.Lchtimes(name, atime, mtime)
+}
+
+// Rename implements rootfs.Dir.
+func (d *dir) Rename(oldname, newname string) error {
+	if err := d.fs.op("rename", d.path(oldname)+" "+d.path(newname)); err != nil {
+		return err
+	}
+	return d.Dir.Rename(oldname, newname)
+}
+
+// RenameNoReplace implements rootfs.Dir.
+func (d *dir) RenameNoReplace(oldname, newname string) error {
+	if err := d.fs.op("renamenoreplace", d.path(oldname)+" "+d.path(newname)); err != nil {
+		return err
+	}
+	return d.Dir.RenameNoReplace(oldname, newname)
+}
+
+// Remove implements rootfs.Dir.
+func (d *dir) Remove(name string) error {
+	if err := d.fs.op("remove", d.path(name)); err != nil {
+		return err
+	}
+	return d.Dir.Remove(name)
+}
+
+// Rmdir implements rootfs.Dir.
+func (d *dir) Rmdir(name string) error {
+	if err := d.fs.op("remove", d.path(name)); err != nil {
+		return err
+	}
+	return d.Dir.Rmdir(name)
+}
+
+// Sync implements rootfs.Dir.
+func (d *dir) Sync() error {
+	if err := d.fs.op("sync", d.Name()); err != nil {
+		return err
+	}
+	return d.Dir.Sync()
 }

@@ -79,7 +79,7 @@ func (e *Engine) observe(abi string, r state.Record) (state.Record, error) {
 		switch en.Kind {
 		case state.Dir:
 			var fi os.FileInfo
-			fi, err = e.FS.Lstat(l)
+			fi, err = e.lstatInfo(l)
 			keep = err == nil && fi.IsDir()
 			if isAbsent(err) {
 				err = nil
@@ -103,6 +103,11 @@ func (e *Engine) observe(abi string, r state.Record) (state.Record, error) {
 			m, err = e.inspect("/"+en.Path, "")
 			keep = m.hasBackup() && (m.serves(abi) || !m.claimed())
 		}
+		if errors.Is(err, errLinkOnTheWay) {
+			// A link on the way hides what is there (a directory exchanged while
+			// running): keep the entry, so that the record still covers the disk.
+			keep, err = true, nil
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -117,46 +122,53 @@ func isAbsent(err error) bool {
 	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, errNotDir)
 }
 
-// do carries out one action.
+// do carries out one action. The directory of a.Path is opened once, free of links
+// (rootfs.FS.OpenDir), and every check and change of the action goes through that
+// handle: a directory on the way renamed or exchanged with a link meanwhile cannot
+// redirect it into another tree.
 func (e *Engine) do(p *plan, a Action) error {
-	dir := path.Dir(a.Path)
+	d, base, err := e.at(a.Path)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
 	switch a.Op {
 	case OpClean:
-		if err := e.FS.Remove(a.Path); err != nil && !isAbsent(err) {
+		if err := d.Remove(base); err != nil && !isAbsent(err) {
 			return err
 		}
 	case OpMkdir:
-		if err := e.FS.Mkdir(a.Path, dirMode); err != nil {
+		if err := d.Mkdir(base, dirMode); err != nil {
 			return err
 		}
 		// Mkdir's mode passes through the umask; module builds need 0755.
-		if err := e.FS.Chmod(a.Path, dirMode); err != nil {
+		if err := d.Chmod(base, dirMode); err != nil {
 			return err
 		}
 	case OpChmod:
-		if err := e.FS.Chmod(a.Path, dirMode); err != nil {
+		if err := d.Chmod(base, dirMode); err != nil {
 			return err
 		}
 	case OpBackup:
-		if err := e.backup(a); err != nil {
+		if err := backup(d, base, a.dir); err != nil {
 			return err
 		}
 		e.event(logger.Warn, logger.KindBackup, p.abi, a.Path, true, "moved %s aside to %s (--force); unlink puts it back", a.Path, a.Path+layout.BackupSuffix)
 	case OpLink:
 		// Create under a temporary name, then rename: the path goes from absent (or the
 		// backed-up object) to the finished link in one step.
-		tmp := a.Path + layout.TempSuffix
-		if err := e.FS.SymlinkIfPossible(a.Target, tmp); err != nil {
+		tmp := base + layout.TempSuffix
+		if err := d.Symlink(a.Target, tmp); err != nil {
 			return err
 		}
 		var err error
 		if a.Replace {
-			err = e.FS.Rename(tmp, a.Path)
+			err = d.Rename(tmp, base)
 		} else {
-			err = e.FS.RenameNoReplace(tmp, a.Path) // never replace what appeared meanwhile
+			err = d.RenameNoReplace(tmp, base) // never replace what appeared meanwhile
 		}
 		if err != nil {
-			_ = e.FS.Remove(tmp)
+			_ = d.Remove(tmp)
 			return err
 		}
 	case OpUnlink:
@@ -165,28 +177,26 @@ func (e *Engine) do(p *plan, a Action) error {
 		if want == "" {
 			want = target(p.abi, a.rel)
 		}
-		k, _, err := e.lstat(a.Path, want)
-		if err != nil {
+		if k, _, err := lstatIn(d, base, want); err != nil {
 			return err
-		}
-		if k != ours {
+		} else if k != ours {
 			return fmt.Errorf("%s changed meanwhile; not removed", a.Path)
 		}
-		if err := e.FS.Remove(a.Path); err != nil {
+		if err := d.Remove(base); err != nil {
 			return err
 		}
 	case OpRestore:
 		var err error
 		if a.Replace {
-			err = e.FS.Rename(a.Path+layout.BackupSuffix, a.Path) // replaces the tool's link at once
+			err = d.Rename(base+layout.BackupSuffix, base) // replaces the tool's link at once
 		} else {
-			err = e.FS.RenameNoReplace(a.Path+layout.BackupSuffix, a.Path)
+			err = d.RenameNoReplace(base+layout.BackupSuffix, base)
 		}
 		if err != nil {
 			return err
 		}
 	case OpRmdir:
-		if err := e.FS.Remove(a.Path); err != nil {
+		if err := d.Rmdir(base); err != nil {
 			if errors.Is(err, syscall.ENOTEMPTY) || errors.Is(err, syscall.EEXIST) {
 				e.event(logger.Warn, logger.KindUnlink, p.abi, a.Path, false, "%s is not empty; left in place", a.Path)
 				return nil
@@ -199,55 +209,48 @@ func (e *Engine) do(p *plan, a Action) error {
 	if a.Op != OpBackup {
 		e.event(logger.Info, a.Op.kind(), p.abi, a.Path, true, "%s", a)
 	}
-	return syncDir(e.FS, dir)
+	return d.Sync()
 }
 
-// backup moves the object at a.Path aside. A regular file or a link is copied (to a
+// backup moves the object name of d aside. A regular file or a link is copied (to a
 // temporary name, then renamed), so that the link can replace the original in one rename;
-// a directory is renamed.
-func (e *Engine) backup(a Action) error {
-	bak := a.Path + layout.BackupSuffix
-	if a.dir {
-		return e.FS.RenameNoReplace(a.Path, bak)
+// a directory (isDir) is renamed.
+func backup(d rootfs.Dir, name string, isDir bool) error {
+	bak := name + layout.BackupSuffix
+	if isDir {
+		return d.RenameNoReplace(name, bak)
 	}
-	fi, err := e.FS.Lstat(a.Path)
+	fi, err := d.Lstat(name)
 	if err != nil {
 		return err
 	}
 	if fi.Mode().Type() == fs.ModeSymlink {
-		t, err := e.FS.Readlink(a.Path)
+		t, err := d.Readlink(name)
 		if err != nil {
 			return err
 		}
-		return e.FS.SymlinkIfPossible(t, bak) // symlink(2) creates atomically
+		return d.Symlink(t, bak) // symlink(2) creates atomically
 	}
-	tmp := a.Path + layout.BackupTempSuffix
-	if err := e.copyFile(a.Path, tmp, fi); err != nil {
+	tmp := name + layout.BackupTempSuffix
+	if err := copyFile(d, name, tmp, fi); err != nil {
 		return err
 	}
-	return e.FS.RenameNoReplace(tmp, bak)
+	return d.RenameNoReplace(tmp, bak)
 }
 
-// copyFile copies src to the new file dst with src's mode, owner and times. The copy
-// stays 0600 until it has its owner: chown(2) would clear a set-user-ID bit.
-func (e *Engine) copyFile(src, dst string, fi os.FileInfo) error {
-	if _, err := rootfs.CopyFile(e.FS, src, dst, 0o600, nil); err != nil {
+// copyFile copies src to the new file dst of d with src's mode, owner and times. The
+// copy stays 0600 until it has its owner: chown(2) would clear a set-user-ID bit.
+func copyFile(d rootfs.Dir, src, dst string, fi os.FileInfo) error {
+	if _, err := rootfs.CopyFileIn(d, src, dst, 0o600, nil); err != nil {
 		return err
 	}
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		if err := e.FS.Chown(dst, int(st.Uid), int(st.Gid)); err != nil && !errors.Is(err, fs.ErrPermission) {
+		if err := d.Lchown(dst, int(st.Uid), int(st.Gid)); err != nil && !errors.Is(err, fs.ErrPermission) {
 			return err
 		}
 	}
-	if err := e.FS.Chmod(dst, fi.Mode()&(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)); err != nil {
+	if err := d.Chmod(dst, fi.Mode()&(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)); err != nil {
 		return err
 	}
-	return e.FS.Chtimes(dst, fi.ModTime(), fi.ModTime())
-}
-
-func syncDir(fsys rootfs.FS, dir string) error {
-	if err := rootfs.SyncDir(fsys, dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	return nil
+	return d.Lchtimes(dst, fi.ModTime(), fi.ModTime())
 }

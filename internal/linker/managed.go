@@ -205,7 +205,12 @@ func (s *planner) same(a, b string) (bool, error) {
 // readSmall reads a file of at most 64 MiB; nil when larger.
 func readSmall(e *Engine, p string) ([]byte, error) {
 	const max = 64 << 20
-	f, err := e.FS.Open(p)
+	d, base, err := e.at(p)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", p, err)
+	}
+	defer d.Close()
+	f, err := d.Open(base)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", p, err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/linux-librust/linux-librust/internal/layout"
 	"github.com/linux-librust/linux-librust/internal/logger"
 	"github.com/linux-librust/linux-librust/internal/manifest"
+	"github.com/linux-librust/linux-librust/internal/rootfs"
 	"github.com/linux-librust/linux-librust/internal/state"
 )
 
@@ -68,19 +69,44 @@ func (k kind) String() string {
 }
 
 // lstat returns the kind of the object at p; want is the target that makes a link ours.
+// The directory of p is opened free of links (Engine.at): a symbolic link on the way,
+// which the plan never goes through, fails with an error matching errLinkOnTheWay.
 func (e *Engine) lstat(p, want string) (kind, string, error) {
-	fi, err := e.FS.Lstat(p)
-	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errNotDir) {
+	d, base, err := e.at(p)
+	if isAbsent(err) {
 		return absent, "", nil
 	}
 	if err != nil {
 		return absent, "", fmt.Errorf("inspect %s: %w", p, err)
 	}
+	defer d.Close()
+	return lstatIn(d, base, want)
+}
+
+// lstatInfo returns the FileInfo of p, its directory opened as lstat does.
+func (e *Engine) lstatInfo(p string) (fs.FileInfo, error) {
+	d, base, err := e.at(p)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	return d.Lstat(base)
+}
+
+// lstatIn is lstat of the name base in d.
+func lstatIn(d rootfs.Dir, base, want string) (kind, string, error) {
+	fi, err := d.Lstat(base)
+	if isAbsent(err) {
+		return absent, "", nil
+	}
+	if err != nil {
+		return absent, "", fmt.Errorf("inspect: %w", err)
+	}
 	switch fi.Mode().Type() {
 	case fs.ModeSymlink:
-		t, err := e.FS.Readlink(p)
+		t, err := d.Readlink(base)
 		if err != nil {
-			return absent, "", fmt.Errorf("read link %s: %w", p, err)
+			return absent, "", fmt.Errorf("read link: %w", err)
 		}
 		if want != "" && t == want {
 			return ours, t, nil
@@ -93,6 +119,23 @@ func (e *Engine) lstat(p, want string) (kind, string, error) {
 	default:
 		return special, "", nil
 	}
+}
+
+// errLinkOnTheWay is matched by the error of Engine.at when a directory on the way is a
+// symbolic link: the plan never goes through one, so something changed it meanwhile.
+var errLinkOnTheWay = errors.New("a directory on the way is a symbolic link now; it changed while linux-librust ran: rerun once nothing else changes it")
+
+// at opens the directory of the absolute path p, refusing a symbolic link anywhere on
+// the way (errLinkOnTheWay), and returns it with p's last element.
+func (e *Engine) at(p string) (rootfs.Dir, string, error) {
+	d, err := e.FS.OpenDir(path.Dir(p))
+	if errors.Is(err, syscall.ELOOP) {
+		return nil, "", fmt.Errorf("%s: %w (%w)", path.Dir(p), errLinkOnTheWay, err)
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	return d, path.Base(p), nil
 }
 
 // errNotDir: a path component is not a directory, so the path does not exist.
@@ -461,10 +504,11 @@ func (s *planner) planDirs(md mode) error {
 	cands := map[string]bool{}
 	perms := map[string]fs.FileMode{}
 	for _, d := range p.old.Paths(state.Dir) {
-		if fi, err := s.e.FS.Lstat(s.abs(d)); err == nil && fi.IsDir() {
+		// Below a link (someone replaced a directory on the way): not the tool's.
+		if fi, err := s.e.lstatInfo(s.abs(d)); err == nil && fi.IsDir() {
 			cands[d] = true
 			perms[d] = fi.Mode().Perm()
-		} else if err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, errNotDir) {
+		} else if err != nil && !isAbsent(err) && !errors.Is(err, errLinkOnTheWay) {
 			return fmt.Errorf("inspect %s: %w", s.abs(d), err)
 		}
 	}
@@ -527,7 +571,7 @@ func (s *planner) planDirs(md mode) error {
 			if info, ok := s.dirs[d]; ok && info.k != directory {
 				continue
 			}
-			if fi, err := s.e.FS.Lstat(abs); err != nil || !fi.IsDir() {
+			if fi, err := s.e.lstatInfo(abs); err != nil || !fi.IsDir() {
 				continue
 			}
 		}
@@ -552,12 +596,12 @@ func (s *planner) planDirs(md mode) error {
 
 // emptyAfter reports whether directory dir holds nothing but objects the plan removes.
 func (s *planner) emptyAfter(dir string) (bool, error) {
-	f, err := s.e.FS.Open(dir)
+	d, err := s.e.FS.OpenDir(dir)
 	if err != nil {
 		return false, fmt.Errorf("list %s: %w", dir, err)
 	}
-	names, err := f.Readdirnames(-1)
-	f.Close()
+	names, err := d.Readdirnames(-1)
+	d.Close()
 	if err != nil {
 		return false, fmt.Errorf("list %s: %w", dir, err)
 	}

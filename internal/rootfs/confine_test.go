@@ -101,6 +101,17 @@ var ops = []struct {
 		return fsys.Chtimes(p, t, t)
 	}},
 	{"syncdir", func(fsys FS, p string) error { return SyncDir(fsys, p) }},
+	{"opendir", func(fsys FS, p string) error {
+		d, err := fsys.OpenDir(p)
+		if err != nil {
+			return err
+		}
+		defer d.Close()
+		if err := d.Symlink("/etc/passwd", "planted"); err != nil {
+			return err
+		}
+		return d.Remove("s")
+	}},
 }
 
 // outsideState is the tree dump of dir plus owner and modification time of

@@ -37,7 +37,7 @@ func (r *rootFS) Resolve(name string) (string, error) {
 	if err != nil {
 		return "", &os.PathError{Op: "resolve", Path: name, Err: err}
 	}
-	fd, reached, err := walk(r.fd, rel, unix.O_PATH, 0)
+	fd, reached, err := walk(r.fd, rel, unix.O_PATH, 0, false)
 	runtime.KeepAlive(r)
 	if err != nil {
 		return "", &os.PathError{Op: "resolve", Path: name, Err: err}

@@ -42,6 +42,29 @@ func openat2InRoot(root int, rel string, flags int, mode uint32) (int, error) {
 	return -1, unix.EAGAIN
 }
 
+// openNoLinks opens rel inside the root refusing every symbolic link on the way,
+// the last element included (ELOOP): with openat2 and RESOLVE_NO_SYMLINKS, else
+// with the walk.
+func openNoLinks(root int, rel string, flags int, useOpenat2 bool) (int, error) {
+	flags |= unix.O_NOFOLLOW
+	if !useOpenat2 {
+		fd, _, err := walk(root, rel, flags, 0, true)
+		return fd, err
+	}
+	how := unix.OpenHow{
+		Flags:   uint64(flags | unix.O_CLOEXEC),
+		Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS,
+	}
+	for range maxRetries {
+		fd, err := unix.Openat2(root, rel, &how)
+		if err == unix.EAGAIN || err == unix.EINTR {
+			continue
+		}
+		return fd, err
+	}
+	return -1, unix.EAGAIN
+}
+
 // openat2Supported reports whether the kernel has openat2 with RESOLVE_IN_ROOT.
 // Seccomp filters unaware of openat2 answer ENOSYS or EPERM.
 func openat2Supported(root int) bool {
@@ -55,7 +78,7 @@ func openat2Supported(root int) bool {
 
 // walkInRoot resolves in user space, for kernels without openat2 (before 5.6).
 func walkInRoot(root int, rel string, flags int, mode uint32) (int, error) {
-	fd, _, err := walk(root, rel, flags, mode)
+	fd, _, err := walk(root, rel, flags, mode, false)
 	return fd, err
 }
 
@@ -65,9 +88,10 @@ func walkInRoot(root int, rel string, flags int, mode uint32) (int, error) {
 // directory descriptor already inside the root, so a link never leads out. It
 // returns the descriptor opened with flags and the path it reached, relative to
 // the root and free of links ("." for the root; with O_NOFOLLOW a final link is
-// named, not followed). Unlike the kernel it cannot detect a directory being
+// named, not followed). With noLinks any symbolic link met fails with ELOOP, as
+// RESOLVE_NO_SYMLINKS does. Unlike the kernel it cannot detect a directory being
 // renamed out of the root while the walk is under way.
-func walk(root int, rel string, flags int, mode uint32) (int, string, error) {
+func walk(root int, rel string, flags int, mode uint32, noLinks bool) (int, string, error) {
 	if len(rel) >= unix.PathMax {
 		return -1, "", unix.ENAMETOOLONG
 	}
@@ -136,6 +160,10 @@ func walk(root int, rel string, flags int, mode uint32) (int, string, error) {
 		}
 		switch st.Mode & unix.S_IFMT {
 		case unix.S_IFLNK:
+			if noLinks {
+				unix.Close(fd)
+				return -1, "", unix.ELOOP
+			}
 			target, err := readlinkFd(fd)
 			unix.Close(fd)
 			if err != nil {

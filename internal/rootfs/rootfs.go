@@ -18,6 +18,12 @@
 // Stat, Chmod, Chown and Chtimes follow it, inside the root. Symbolic link targets
 // are stored and read back verbatim.
 //
+// OpenDir holds a directory reached without any symbolic link; a Dir changes names
+// in it relative to that descriptor, so that no later rename of a parent can
+// redirect the change. The package is also the one home of the primitives built
+// on FS: WriteFile (atomic), CopyFile, MkdirAll with an exact mode, SyncDir,
+// ReadFile and OpenRegular.
+//
 // Files returned are *os.File: they have Fd, so flock(2) works, and they are
 // io.ReaderAt, so debug/elf can read them. File.Name is the path as given.
 package rootfs
@@ -62,6 +68,11 @@ type FS interface {
 	// the file releases the lock, and so does the end of the process. When another
 	// open file holds the lock the error matches ErrLocked.
 	LockFile(name string, perm os.FileMode) (afero.File, error)
+	// OpenDir opens the directory name and holds it: changes made through the Dir
+	// happen in that directory whatever is renamed meanwhile. A symbolic link
+	// anywhere in name, the last element included, is refused (ELOOP): a path
+	// opened so was free of links when it was opened.
+	OpenDir(name string) (Dir, error)
 }
 
 // ErrLocked is matched (errors.Is) by the error of LockFile when the lock is held.
@@ -92,6 +103,7 @@ type rootFS struct {
 	dir     string
 	fd      int // O_PATH descriptor of the root, closed when rootFS is collected
 	resolve resolver
+	openat2 bool // resolve is openat2InRoot
 }
 
 var _ FS = (*rootFS)(nil)
@@ -109,7 +121,7 @@ func newFS(dir string, useOpenat2 bool) (*rootFS, error) {
 	}
 	r := &rootFS{dir: dir, fd: fd, resolve: walkInRoot}
 	if useOpenat2 && openat2Supported(fd) {
-		r.resolve = openat2InRoot
+		r.resolve, r.openat2 = openat2InRoot, true
 	}
 	runtime.AddCleanup(r, func(fd int) { unix.Close(fd) }, fd)
 	return r, nil
@@ -455,18 +467,23 @@ func (r *rootFS) rename(oldname, newname string, flags uint) error {
 		return linkErr(err)
 	}
 	defer unix.Close(newdir)
-	if flags == 0 {
-		err = unix.Renameat(olddir, oldbase, newdir, newbase)
-	} else {
-		err = unix.Renameat2(olddir, oldbase, newdir, newbase, flags)
-		if flags == unix.RENAME_NOREPLACE && (err == unix.EINVAL || err == unix.ENOSYS) {
-			err = linkNoReplace(olddir, oldbase, newdir, newbase, err)
-		}
-	}
-	if err != nil {
+	if err := renameat(olddir, oldbase, newdir, newbase, flags); err != nil {
 		return linkErr(err)
 	}
 	return nil
+}
+
+// renameat is renameat2(2); RENAME_NOREPLACE falls back to linkNoReplace where
+// the kernel or file system lacks it.
+func renameat(olddir int, oldbase string, newdir int, newbase string, flags uint) error {
+	if flags == 0 {
+		return unix.Renameat(olddir, oldbase, newdir, newbase)
+	}
+	err := unix.Renameat2(olddir, oldbase, newdir, newbase, flags)
+	if flags == unix.RENAME_NOREPLACE && (err == unix.EINVAL || err == unix.ENOSYS) {
+		err = linkNoReplace(olddir, oldbase, newdir, newbase, err)
+	}
+	return err
 }
 
 // linkNoReplace moves a non-directory without replacing newname where
@@ -491,13 +508,16 @@ func linkNoReplace(olddir int, oldbase string, newdir int, newbase string, renam
 
 // Chmod implements afero.Fs, following links inside the root.
 func (r *rootFS) Chmod(name string, mode os.FileMode) error {
-	return r.onFd("chmod", name, func(fd int) error {
-		err := unix.Fchmodat(fd, "", syscallMode(mode), unix.AT_EMPTY_PATH)
-		if err == unix.EOPNOTSUPP || err == unix.ENOSYS || err == unix.EINVAL {
-			err = unix.Fchmodat(unix.AT_FDCWD, procFd(fd), syscallMode(mode), 0)
-		}
-		return err
-	})
+	return r.onFd("chmod", name, func(fd int) error { return chmodFd(fd, mode) })
+}
+
+// chmodFd changes the mode of the file behind the O_PATH descriptor fd.
+func chmodFd(fd int, mode os.FileMode) error {
+	err := unix.Fchmodat(fd, "", syscallMode(mode), unix.AT_EMPTY_PATH)
+	if err == unix.EOPNOTSUPP || err == unix.ENOSYS || err == unix.EINVAL {
+		err = unix.Fchmodat(unix.AT_FDCWD, procFd(fd), syscallMode(mode), 0)
+	}
+	return err
 }
 
 // Chown implements afero.Fs, following links inside the root.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 
+	"github.com/spf13/afero"
 	"golang.org/x/sys/unix"
 )
 
@@ -49,12 +50,38 @@ func WriteFile(fsys FS, name, tmp string, data []byte, perm os.FileMode) (err er
 // something), which gets exactly perm whatever the umask, and fsyncs it. The
 // content also goes to tee when not nil (a hash). It returns the bytes copied.
 func CopyFile(fsys FS, src, dst string, perm os.FileMode, tee io.Writer) (int64, error) {
-	in, err := OpenRegular(fsys, src, os.O_RDONLY|unix.O_NOFOLLOW, 0)
+	return copyFile(fsCopier{fsys}, src, dst, perm, tee)
+}
+
+// CopyFileIn is CopyFile for two names in the directory d.
+func CopyFileIn(d Dir, src, dst string, perm os.FileMode, tee io.Writer) (int64, error) {
+	return copyFile(d, src, dst, perm, tee)
+}
+
+// copier is what copyFile needs: a Dir, or an FS through fsCopier.
+type copier interface {
+	Open(name string) (afero.File, error) // a regular file, never through a final link
+	Create(name string, perm os.FileMode) (afero.File, error)
+	Chmod(name string, mode os.FileMode) error
+}
+
+type fsCopier struct{ FS }
+
+func (c fsCopier) Open(name string) (afero.File, error) {
+	return OpenRegular(c.FS, name, os.O_RDONLY|unix.O_NOFOLLOW, 0)
+}
+
+func (c fsCopier) Create(name string, perm os.FileMode) (afero.File, error) {
+	return c.FS.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+}
+
+func copyFile(c copier, src, dst string, perm os.FileMode, tee io.Writer) (int64, error) {
+	in, err := c.Open(src)
 	if err != nil {
 		return 0, fmt.Errorf("read %s: %w", src, err)
 	}
 	defer in.Close()
-	out, err := fsys.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm&fs.ModePerm)
+	out, err := c.Create(dst, perm&fs.ModePerm)
 	if err != nil {
 		return 0, fmt.Errorf("create %s: %w", dst, err)
 	}
@@ -70,7 +97,7 @@ func CopyFile(fsys FS, src, dst string, perm os.FileMode, tee io.Writer) (int64,
 		err = cerr
 	}
 	if err == nil {
-		err = fsys.Chmod(dst, perm)
+		err = c.Chmod(dst, perm)
 	}
 	if err != nil {
 		return n, fmt.Errorf("copy %s to %s: %w", src, dst, err)

@@ -1,0 +1,151 @@
+package linker
+
+import (
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
+
+	"github.com/linux-librust/linux-librust/internal/layout"
+	"github.com/linux-librust/linux-librust/internal/treedump"
+)
+
+// stressDuration is how long TestSwapStress attacks: STRESS_DURATION (a Go duration,
+// `make stress` sets minutes), else a few seconds.
+func stressDuration(t *testing.T) time.Duration {
+	if s := os.Getenv("STRESS_DURATION"); s != "" {
+		d, err := time.ParseDuration(s)
+		require.NoError(t, err, "STRESS_DURATION")
+		return d
+	}
+	if testing.Short() {
+		return time.Second
+	}
+	return 3 * time.Second
+}
+
+// swapper exchanges (renameat2 RENAME_EXCHANGE) directories on the way to the headers
+// tree with links to a decoy tree inside the root. It holds descriptors of the real
+// parents, so its own exchanges never touch the decoy.
+type swapper struct {
+	pairs []swapPair
+	stop  atomic.Bool
+	count atomic.Int64
+}
+
+type swapPair struct {
+	dirfd         int
+	real, swapped string // names in dirfd: the real directory, the link to the decoy
+}
+
+func (s *swapper) run(t *testing.T, wg *sync.WaitGroup) {
+	defer wg.Done()
+	for !s.stop.Load() {
+		p := s.pairs[rand.IntN(len(s.pairs))]
+		if err := unix.Renameat2(p.dirfd, p.real, p.dirfd, p.swapped, unix.RENAME_EXCHANGE); err != nil {
+			t.Errorf("exchange %s: %v", p.real, err)
+			return
+		}
+		// Leave the link in place for a moment, then put the directory back.
+		for range rand.IntN(200) {
+			if s.stop.Load() {
+				break
+			}
+		}
+		time.Sleep(time.Duration(rand.IntN(300)) * time.Microsecond)
+		if err := unix.Renameat2(p.dirfd, p.real, p.dirfd, p.swapped, unix.RENAME_EXCHANGE); err != nil {
+			t.Errorf("exchange back %s: %v", p.real, err)
+			return
+		}
+		s.count.Add(1)
+	}
+}
+
+// TestSwapStress runs link, unlink and link --force in a loop while another thread keeps
+// exchanging the headers directory, its rust/ directory and /usr/src with links to a
+// decoy tree inside the root. No change may reach the decoy, which holds a look-alike of
+// the tool's link and a regular file where --force moves one aside; afterwards the real
+// tree converges to exactly what runs without the attack make.
+func TestSwapStress(t *testing.T) {
+	dur := stressDuration(t)
+	h := layout.Headers(abi)
+	decoy := "/srv/decoy"
+	setup := func(t *testing.T) *fixture {
+		f := newFixture(t)
+		f.headers(abi, false)
+		f.artifacts(abi, artifactSet)
+		f.write(h+"/rust/libmacros.so", "foreign macros, kept by --force")
+		// The decoy: another tree with the same shape.
+		dh := decoy + h
+		f.write(dh+"/Makefile", "decoy\n")
+		f.write(dh+"/rust/libmacros.so", "decoy macros: must survive")
+		f.write(dh+"/rust/kernel/sub/deep.rmeta", "decoy deep")
+		f.symlink(target(abi, "rust/libcore.rmeta"), dh+"/rust/libcore.rmeta")
+		f.symlink(target(abi, "rust/libkernel.rmeta"), dh+"/rust/libkernel.rmeta"+layout.TempSuffix)
+		// The links exchanged with the real directories, relative so that they lead to
+		// the decoy inside the root and on the host alike.
+		f.symlink("../srv/decoy/usr/src", "/usr/src-swap")
+		f.symlink("../../srv/decoy"+h, h+"-swap")
+		f.symlink("../../../../srv/decoy"+h+"/rust", h+"/rust-swap")
+		return f
+	}
+
+	// What runs without the attack make: the expected trees.
+	ref := setup(t)
+	unlinked := stateDir(ref.dump())
+	_, err := (&Engine{FS: ref.fs, Force: true}).Link(abi)
+	require.NoError(t, err)
+	forced := ref.dump()
+
+	f := setup(t)
+	decoyBefore := treedump.Dump(t, filepath.Join(f.root, decoy))
+	open := func(p string) int {
+		fd, err := unix.Open(filepath.Join(f.root, p), unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		require.NoError(t, err)
+		t.Cleanup(func() { unix.Close(fd) })
+		return fd
+	}
+	s := &swapper{pairs: []swapPair{
+		{open("/usr"), "src", "src-swap"},
+		{open("/usr/src"), "linux-headers-" + abi, "linux-headers-" + abi + "-swap"},
+		{open(h), "rust", "rust-swap"},
+	}}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go s.run(t, &wg)
+
+	runs, failed := 0, 0
+	for deadline := time.Now().Add(dur); time.Now().Before(deadline); runs++ {
+		e := &Engine{FS: f.fs, Force: runs%3 == 2}
+		var err error
+		if runs%3 == 1 {
+			_, err = e.Unlink(abi)
+		} else {
+			_, err = e.Link(abi)
+		}
+		if err != nil {
+			failed++
+		}
+	}
+	s.stop.Store(true)
+	wg.Wait()
+	t.Logf("%d runs (%d stopped by a change on the way), %d exchanges in %s", runs, failed, s.count.Load(), dur)
+	require.Positive(t, s.count.Load())
+
+	requireTree(t, decoyBefore, treedump.Dump(t, filepath.Join(f.root, decoy)), "the decoy tree changed")
+
+	// The real tree converges: link --force, then unlink, as without the attack.
+	e := &Engine{FS: f.fs, Force: true}
+	_, err = e.Link(abi)
+	require.NoError(t, err)
+	requireTree(t, forced, f.dump(), "after link --force")
+	_, err = e.Unlink(abi)
+	require.NoError(t, err)
+	requireTree(t, unlinked, f.dump(), "after unlink")
+}

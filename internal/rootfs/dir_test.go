@@ -1,0 +1,117 @@
+package rootfs
+
+import (
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
+
+	"github.com/linux-librust/linux-librust/internal/treedump"
+)
+
+func TestOpenDirRefusesLinks(t *testing.T) {
+	forEachResolver(t, func(t *testing.T, openat2 bool) {
+		dir := t.TempDir()
+		build(t, dir, basic)
+		build(t, dir, setup{{"/usr/link", "link:src"}, {"/usr/abs", "link:/usr/src"}})
+		fsys := newTestFS(t, dir, openat2)
+		for _, tt := range []struct {
+			name  string
+			errIs error
+		}{
+			{"/", nil},
+			{"/usr/src/linux-headers-X", nil},
+			{"/usr/link", syscall.ELOOP},
+			{"/usr/link/linux-headers-X", syscall.ELOOP},
+			{"/usr/abs/linux-headers-X", syscall.ELOOP},
+			{"/lib/modules/X/build", syscall.ELOOP},
+			{"/dir/up/usr", syscall.ELOOP},
+			{"/dir/file", syscall.ENOTDIR},
+			{"/nope", fs.ErrNotExist},
+		} {
+			d, err := fsys.OpenDir(tt.name)
+			if tt.errIs != nil {
+				require.ErrorIs(t, err, tt.errIs, tt.name)
+				continue
+			}
+			require.NoError(t, err, tt.name)
+			require.Equal(t, tt.name, d.Name())
+			require.NoError(t, d.Close())
+		}
+	})
+}
+
+// TestDirHeld: a Dir keeps acting in the directory it opened, wherever that directory
+// is moved and whatever takes its place.
+func TestDirHeld(t *testing.T) {
+	old := syscall.Umask(0o022)
+	defer syscall.Umask(old)
+	dir := t.TempDir()
+	build(t, dir, setup{{"/h/rust", "dir"}, {"/h/rust/f", "file:foreign"}, {"/decoy/rust", "dir"}, {"/decoy/rust/f", "file:decoy"}})
+	fsys, err := New(dir)
+	require.NoError(t, err)
+	d, err := fsys.OpenDir("/h/rust")
+	require.NoError(t, err)
+	defer d.Close()
+	// The directory moves away and a link to the decoy takes its place.
+	require.NoError(t, os.Rename(filepath.Join(dir, "h"), filepath.Join(dir, "moved")))
+	require.NoError(t, os.Symlink("decoy", filepath.Join(dir, "h")))
+
+	require.NoError(t, d.Symlink("target", "l.tmp"))
+	require.NoError(t, d.RenameNoReplace("l.tmp", "l"))
+	require.ErrorIs(t, d.RenameNoReplace("f", "l"), fs.ErrExist)
+	require.NoError(t, d.Mkdir("sub", 0o700))
+	require.NoError(t, d.Chmod("sub", 0o755))
+	require.ErrorIs(t, d.Chmod("l", 0o755), syscall.ELOOP, "Chmod never follows a link")
+	n, err := CopyFileIn(d, "f", "f.bak", 0o640, nil)
+	require.NoError(t, err)
+	require.Equal(t, int64(7), n)
+	mtime := time.Unix(1e9, 0)
+	require.NoError(t, d.Lchtimes("l", mtime, mtime))
+	require.NoError(t, d.Lchown("l", 4242, 4343))
+	require.NoError(t, d.Rename("f.bak", "g"))
+	require.NoError(t, d.Sync())
+	_, err = d.Open("l")
+	require.ErrorIs(t, err, ErrNotRegular, "Open never follows a link")
+	f, err := d.Open("g")
+	require.NoError(t, err)
+	data, err := io.ReadAll(f)
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	require.Equal(t, "foreign", string(data))
+	names, err := d.Readdirnames(-1)
+	require.NoError(t, err)
+	require.ElementsMatch(t, []string{"f", "g", "l", "sub"}, names)
+	require.ErrorIs(t, d.Rmdir("l"), syscall.ENOTDIR, "Rmdir removes directories only")
+	require.NoError(t, d.Rmdir("sub"))
+	fi, err := d.Lstat("l")
+	require.NoError(t, err)
+	require.Equal(t, mtime, fi.ModTime())
+	st := fi.Sys().(*syscall.Stat_t)
+	require.Equal(t, [2]uint32{4242, 4343}, [2]uint32{st.Uid, st.Gid})
+	target, err := d.Readlink("l")
+	require.NoError(t, err)
+	require.Equal(t, "target", target)
+	for _, name := range []string{"", ".", "..", "a/b", "/x"} {
+		require.ErrorIs(t, d.Symlink("t", name), unix.EINVAL, "%q", name)
+		require.ErrorIs(t, d.Remove(name), unix.EINVAL, "%q", name)
+	}
+	require.NoError(t, d.Remove("g"))
+
+	require.Equal(t, map[string]string{
+		"/moved":        "dir 0755",
+		"/moved/rust":   "dir 0755",
+		"/moved/rust/f": treedump.File(0o644, "foreign"),
+		"/moved/rust/l": "symlink target",
+		"/h":            "symlink decoy",
+		"/decoy":        "dir 0755",
+		"/decoy/rust":   "dir 0755",
+		"/decoy/rust/f": treedump.File(0o644, "decoy"),
+	}, treedump.Dump(t, dir))
+}
