@@ -92,7 +92,8 @@ type View struct {
 	kinds     map[string]fs.FileMode // lstat type of an absolute path; fs.ModeIrregular: absent
 	links     map[string]string      // a link → the kbuild directory it resolves to, or ""
 	manifests map[string]manifestRead
-	members   map[string][]Member // shared path → its members
+	members   map[string][]Member            // shared path → its members
+	reached   map[string]map[string][]string // see reachedBy
 }
 
 type manifestRead struct {
@@ -103,7 +104,8 @@ type manifestRead struct {
 // NewView returns a View of fsys.
 func NewView(fsys rootfs.FS) *View {
 	return &View{fs: fsys, kinds: map[string]fs.FileMode{}, links: map[string]string{},
-		manifests: map[string]manifestRead{}, members: map[string][]Member{}}
+		manifests: map[string]manifestRead{}, members: map[string][]Member{},
+		reached: map[string]map[string][]string{}}
 }
 
 // absentMode marks a path that does not exist in View.kinds.
@@ -265,22 +267,16 @@ func (v *View) Members(sp string) ([]Member, error) {
 	if ms, ok := v.members[sp]; ok {
 		return ms, nil
 	}
-	abis, err := v.headersABIs()
+	// A flavour reaches sp through the same path below its headers tree as sp has below
+	// the kbuild tree (Debian: scripts -> ../../lib/linux-kbuild-<ver>/scripts). Which
+	// flavours reach which path is found once for all; only the flavours that reach sp
+	// have their manifests read.
+	reached, err := v.reachedBy(strings.TrimPrefix(sp, Dir(sp)+"/"))
 	if err != nil {
 		return nil, err
 	}
-	// A flavour reaches sp through the same path below its headers tree as sp has below
-	// the kbuild tree (Debian: scripts -> ../../lib/linux-kbuild-<ver>/scripts). Checking
-	// that first costs a few lookups per kernel; only the flavours that pass have their
-	// manifests read.
-	rest := strings.TrimPrefix(sp, Dir(sp)+"/")
 	var out []Member
-	for _, y := range abis {
-		if p, err := v.Reach(y, rest); err != nil {
-			return nil, err
-		} else if p != sp {
-			continue
-		}
+	for _, y := range reached[sp] {
 		if k, err := v.kind(layout.Headers(y)); err != nil {
 			return nil, err
 		} else if k != fs.ModeDir {
@@ -313,6 +309,30 @@ func (v *View) Members(sp string) ([]Member, error) {
 	}
 	v.members[sp] = out
 	return out, nil
+}
+
+// reachedBy returns, for the path rest below a kbuild tree, the ABIs (sorted) whose
+// headers tree reaches each shared path through rest.
+func (v *View) reachedBy(rest string) (map[string][]string, error) {
+	if r, ok := v.reached[rest]; ok {
+		return r, nil
+	}
+	abis, err := v.headersABIs()
+	if err != nil {
+		return nil, err
+	}
+	r := map[string][]string{}
+	for _, y := range abis {
+		sp, err := v.Reach(y, rest)
+		if err != nil {
+			return nil, err
+		}
+		if sp != "" {
+			r[sp] = append(r[sp], y)
+		}
+	}
+	v.reached[rest] = r
+	return r, nil
 }
 
 // Gone reports whether the kbuild tree of sp holds nothing but the directories on the
