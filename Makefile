@@ -54,8 +54,9 @@ integration: build
 e2e: build
 	testdata/e2e/run
 
-docs: build
-	$(GO) run ./cmd/linux-librust-docs $(BUILD)/docs
+# Man pages (one per command and linux-librust.8) and the bash completion.
+docs:
+	$(GO) run -ldflags='-X github.com/linux-librust/linux-librust/internal/cli.Version=$(VERSION)' ./cmd/linux-librust-docs $(BUILD)/docs
 
 clean:
 	rm -rf $(BUILD)

@@ -16,9 +16,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/linux-librust/linux-librust/internal/layout"
+	"github.com/linux-librust/linux-librust/internal/linker"
 	"github.com/linux-librust/linux-librust/internal/logger"
 	"github.com/linux-librust/linux-librust/internal/rootfs"
 	"github.com/linux-librust/linux-librust/internal/toolchain"
+	"github.com/linux-librust/linux-librust/internal/verifier"
 )
 
 // Exit statuses; they are a stable interface.
@@ -218,6 +220,23 @@ func (a *App) setup() error {
 	if a.opts.quiet && a.opts.verbose {
 		return usageErrorf("-q and -v exclude each other")
 	}
+	if err := a.openRoot(); err != nil {
+		return err
+	}
+	logFile := layout.LogFile
+	if a.opts.dryRun {
+		logFile = ""
+	}
+	a.log = logger.New(a.Stderr, logger.Options{
+		Quiet: a.opts.quiet, Verbose: a.opts.verbose, Journal: a.Journal,
+		FS: a.fs, File: logFile,
+	})
+	return nil
+}
+
+// openRoot resolves the root (--root, else $DPKG_ROOT when set and not empty, else /)
+// and opens its file system.
+func (a *App) openRoot() error {
 	root := a.opts.root
 	if root == "" {
 		root = a.Getenv("DPKG_ROOT")
@@ -230,15 +249,30 @@ func (a *App) setup() error {
 		return fmt.Errorf("open root %s: %w (give an existing directory with --root or DPKG_ROOT)", root, err)
 	}
 	a.fs, a.root = fs, root
-	logFile := layout.LogFile
-	if a.opts.dryRun {
-		logFile = ""
-	}
-	a.log = logger.New(a.Stderr, logger.Options{
-		Quiet: a.opts.quiet, Verbose: a.opts.verbose, Journal: a.Journal,
-		FS: fs, File: logFile,
-	})
 	return nil
+}
+
+// completeABIs completes an ABI argument with the kernels under the root that have
+// Rust artifacts or a state record of the tool (shell completion).
+func (a *App) completeABIs(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	if a.openRoot() != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	all, err := (&linker.Engine{FS: a.fs}).ABIs()
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	given := map[string]bool{}
+	for _, g := range args {
+		given[g] = true
+	}
+	var out []cobra.Completion
+	for _, abi := range verifier.RustABIs(a.fs, all) {
+		if strings.HasPrefix(abi, toComplete) && !given[abi] {
+			out = append(out, abi)
+		}
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
 }
 
 // abis validates ABI arguments: a malformed one is a usage error.

@@ -41,6 +41,14 @@ is any directory holding a linux-librust.manifest (an earlier collected set): a
 warning names it.
 
 Paths are taken as given, not inside --root: collect works on a build tree.`,
+		Example: `Collect a kernel build's artifacts into the tree of its linux-librust-ABI package:
+
+  linux-librust collect --build-dir debian/build/build_amd64_none_amd64 --strip \
+      --dest debian/linux-librust-7.2.13+deb14-amd64/usr/lib/linux-librust-7.2.13+deb14-amd64
+
+Copy them elsewhere with cpio:
+
+  cd KBUILD && linux-librust collect --build-dir . --list | cpio -pd DIR`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if buildDir == "" {
@@ -106,7 +114,7 @@ Paths are taken as given, not inside --root: collect works on a build tree.`,
 	f := c.Flags()
 	f.StringVar(&buildDir, "build-dir", "", "the kernel build tree `KBUILD`")
 	f.StringVar(&dest, "dest", "", "copy the artifacts into `DIR`")
-	f.StringVar(&abi, "abi", "", "kernel release (default: KBUILD/include/config/kernel.release)")
+	f.StringVar(&abi, "abi", "", "the kernel release `ABI` (default: KBUILD/include/config/kernel.release)")
 	f.BoolVar(&list, "list", false, "print the artifacts' relative paths instead of copying")
 	f.BoolVar(&strip, "strip", false, "strip the copied proc macros with $STRIP (default strip) --strip-unneeded")
 	return c

@@ -54,6 +54,11 @@ Exit status: 0 done or nothing to do, also when conflicts or failed checks leave
 ABI unlinked (they are warnings: see status and verify); 1 only when the system
 could not be changed (an I/O error, the lock not obtained), since a failing hook
 aborts the kernel package's configuration; 2 usage error.`,
+		Example: `What the headers package's hook runs when it is configured, and what the
+postinst of linux-librust-ABI runs:
+
+  DEB_MAINT_PARAMS=configure linux-librust hook header_postinst.d 7.2.13+deb14-amd64
+  linux-librust hook librust-postinst 7.2.13+deb14-amd64 configure ""`,
 		Args:      cobra.MinimumNArgs(1),
 		ValidArgs: names,
 		// The global flags may follow CONTEXT: setup waits until RunE has taken them.

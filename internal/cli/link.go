@@ -74,8 +74,9 @@ func finish(reports []*linker.Report, err error) error {
 
 func (a *App) linkCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "link ABI...",
-		Short: "link the Rust artifacts of kernels into their headers trees",
+		Use:               "link ABI...",
+		ValidArgsFunction: a.completeABIs,
+		Short:             "link the Rust artifacts of kernels into their headers trees",
 		Long: `link makes, for every artifact P in the manifest of /usr/lib/linux-librust-ABI,
 /usr/src/linux-headers-ABI/P a relative symbolic link to the artifact, so that
 'make -C /lib/modules/ABI/build M=...' finds it. Links are created atomically;
@@ -93,6 +94,10 @@ the same way.
 
 --dry-run prints the plan on standard error, one "I: would ..." line per action,
 also with -q, and changes nothing.`,
+		Example: `See what link would do, then do it:
+
+  linux-librust --dry-run link 7.2.13+deb14-amd64
+  linux-librust link 7.2.13+deb14-amd64`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.eachABI(args, (*linker.Engine).Link)
@@ -119,11 +124,15 @@ func (a *App) eachABI(args []string, fn func(*linker.Engine, string) (*linker.Re
 
 func (a *App) unlinkCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "unlink ABI...",
-		Short: "remove what link made, restoring anything it moved aside",
+		Use:               "unlink ABI...",
+		ValidArgsFunction: a.completeABIs,
+		Short:             "remove what link made, restoring anything it moved aside",
 		Long: `unlink removes exactly what link made for each ABI: its links, the directories it
 created once they are empty, and puts back what --force moved aside. Nothing else
 is touched: the headers tree is then as it was before link.`,
+		Example: `Take the links away, putting back what --force moved aside:
+
+  linux-librust unlink 7.2.13+deb14-amd64`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// One command for all: a shared link never moves to an ABI it unlinks.
@@ -139,12 +148,17 @@ is touched: the headers tree is then as it was before link.`,
 func (a *App) repairCmd() *cobra.Command {
 	var all bool
 	c := &cobra.Command{
-		Use:   "repair (--all | ABI...)",
-		Short: "converge every kernel: link where both trees exist, clean up elsewhere",
+		Use:               "repair (--all | ABI...)",
+		ValidArgsFunction: a.completeABIs,
+		Short:             "converge every kernel: link where both trees exist, clean up elsewhere",
 		Long: `repair links each ABI whose headers and artifacts trees both exist, and elsewhere
 removes the tool's links that dangle or whose other tree is gone, with the
 directories that remained only because of them (such as a headers directory that
 dpkg could not remove). --all repairs every ABI found under the root.`,
+		Example: `Converge every kernel of this system, or of a system image made with dpkg --root:
+
+  linux-librust repair --all
+  linux-librust --root /srv/image repair --all`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if all == (len(args) > 0) {
 				return usageErrorf("repair needs either --all or ABI arguments")

@@ -14,8 +14,9 @@ func init() { commands = append(commands, (*App).statusCmd) }
 
 func (a *App) statusCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "status [ABI...]",
-		Short: "report, one line per kernel, whether its artifacts are linked",
+		Use:               "status [ABI...]",
+		ValidArgsFunction: a.completeABIs,
+		Short:             "report, one line per kernel, whether its artifacts are linked",
 		Long: `status prints one line per ABI (when none is given, every ABI under the root with
 Rust artifacts or links of the tool):
 
@@ -26,6 +27,10 @@ stale (links that repair would remove), linked, partial, absent (neither tree
 is installed and nothing of the tool is there: no such kernel), unlinked. With
 --json it prints {"format":1,"kernels":[...]}; later versions only add fields.
 The exit status is 1 when any kernel is in conflict, stale or absent.`,
+		Example: `Every kernel with Rust artifacts, then one as JSON:
+
+  linux-librust status
+  linux-librust status --json 7.2.13+deb14-amd64`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			list, err := abis(args)
 			if err != nil {

@@ -17,8 +17,9 @@ func init() { commands = append(commands, (*App).verifyCmd) }
 func (a *App) verifyCmd() *cobra.Command {
 	var full, all bool
 	c := &cobra.Command{
-		Use:   "verify [--full] (--all | ABI...)",
-		Short: "check that kernels' Rust artifacts are intact and usable",
+		Use:               "verify [--full] (--all | ABI...)",
+		ValidArgsFunction: a.completeABIs,
+		Short:             "check that kernels' Rust artifacts are intact and usable",
 		Long: `verify checks each ABI's artifact set (--all: every ABI with Rust artifacts
 or links of the tool under the root): the manifest and every file it lists (size;
 with --full also the SHA-256), the .rmeta headers and footers, the proc macros'
@@ -33,6 +34,9 @@ Each finding prints as one line on standard output:
 
 CODE is stable. With --json the output is {"format":1,"kernels":[...]}; later
 versions only add fields. Exit status: 0 clean (notes only), 1 findings.`,
+		Example: `Check every kernel's artifacts, with their checksums:
+
+  linux-librust verify --full --all`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if all == (len(args) > 0) {
 				return usageErrorf("verify needs either --all or ABI arguments")

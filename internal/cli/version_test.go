@@ -45,3 +45,26 @@ func TestNoArguments(t *testing.T) {
 	assert.Equal(t, ExitOK, r.code)
 	assert.Contains(t, r.stdout, "Usage:")
 }
+
+// Shell completion offers the kernels under the root that have Rust artifacts.
+func TestCompleteABIs(t *testing.T) {
+	root := collected(t)
+	writeTree(t, root, map[string]string{
+		"usr/lib/linux-librust-7.1.0-1-amd64/linux-librust.manifest": "",
+		"usr/src/linux-headers-7.2.13+deb14-common/Makefile":         "",
+	})
+	for _, tt := range []struct {
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{nil, []string{"__complete", "--root", root, "link", ""}, "7.1.0-1-amd64\n" + abi + "\n:4\n"},
+		{nil, []string{"__complete", "--root", root, "status", "7.2"}, abi + "\n:4\n"},
+		{map[string]string{"DPKG_ROOT": root}, []string{"__complete", "verify", "--full", ""}, "7.1.0-1-amd64\n" + abi + "\n:4\n"},
+		{nil, []string{"__complete", "--root", root, "unlink", abi, ""}, "7.1.0-1-amd64\n:4\n"},
+	} {
+		r := run(t, tt.env, tt.args...)
+		assert.Equal(t, ExitOK, r.code, r.stderr)
+		assert.Equal(t, tt.want, r.stdout, "%v", tt.args)
+	}
+}
