@@ -467,12 +467,12 @@ func TestDamagedRecord(t *testing.T) {
 		{"fifo", func(f *fixture) {
 			require.NoError(t, f.fs.MkdirAll(layout.StateDir, 0o755))
 			require.NoError(t, syscall.Mkfifo(filepath.Join(f.root, rp), 0o644))
-		}, "is damaged: not a regular file but a FIFO"},
-		{"directory", func(f *fixture) { f.write(rp+"/x", "") }, "is damaged: not a regular file but a directory"},
+		}, "is damaged: it is a FIFO, not a regular file"},
+		{"directory", func(f *fixture) { f.write(rp+"/x", "") }, "is damaged: it is a directory, not a regular file"},
 		{"link", func(f *fixture) {
 			f.write("/etc/record", "linux-librust-state 1\ndir rust\n")
 			f.symlink("/etc/record", rp)
-		}, "is damaged: not a regular file but a symbolic link"},
+		}, "is damaged: it is a symbolic link, not a regular file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

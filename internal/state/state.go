@@ -191,32 +191,18 @@ func (d *DamagedError) Unwrap() error { return d.Err }
 // parse are a *DamagedError.
 func Read(fsys rootfs.FS, abi string) (Record, error) {
 	p := Path(abi)
-	fi, err := fsys.Lstat(p)
-	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+	// O_NOFOLLOW: a link there is refused like a FIFO, a directory or a device, at once.
+	f, err := rootfs.OpenRegular(fsys, p, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	var nr *rootfs.NotRegularError
+	switch {
+	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR):
 		return Record{}, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read state record %s: %w", p, err)
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, &DamagedError{p, fmt.Errorf("not a regular file but %s", typeName(fi.Mode()))}
-	}
-	// O_NONBLOCK: should a FIFO replace the file meanwhile, opening it must not wait
-	// for a writer; O_NOFOLLOW: nor may a link be followed.
-	f, err := fsys.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOFOLLOW, 0)
-	if err != nil {
-		if errors.Is(err, syscall.ELOOP) {
-			return nil, &DamagedError{p, errors.New("not a regular file but a symbolic link")}
-		}
+	case errors.As(err, &nr):
+		return nil, &DamagedError{p, fmt.Errorf("it %w", nr)}
+	case err != nil:
 		return nil, fmt.Errorf("read state record %s: %w", p, err)
 	}
 	defer f.Close()
-	if fi, err = f.Stat(); err != nil {
-		return nil, fmt.Errorf("read state record %s: %w", p, err)
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, &DamagedError{p, fmt.Errorf("not a regular file but %s", typeName(fi.Mode()))}
-	}
 	data, err := io.ReadAll(io.LimitReader(f, maxRecordBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("read state record %s: %w", p, err)
@@ -226,23 +212,6 @@ func Read(fsys rootfs.FS, abi string) (Record, error) {
 		return nil, &DamagedError{p, err}
 	}
 	return r, nil
-}
-
-// typeName names the type of a file that is not a regular one.
-func typeName(m fs.FileMode) string {
-	switch {
-	case m&fs.ModeSymlink != 0:
-		return "a symbolic link"
-	case m.IsDir():
-		return "a directory"
-	case m&fs.ModeNamedPipe != 0:
-		return "a FIFO"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	}
-	return "a special file"
 }
 
 // Write replaces the record of abi atomically (rootfs.WriteFile), or removes it when
