@@ -9,9 +9,10 @@
 //
 // The tool's link at a shared path is a relative link into one member's artifacts tree
 // (Target); its target alone says which ABI it serves (Owner). The package answers
-// where an artifact's shared path is, who the members are, who the link serves and
-// whether the kbuild package is gone; it changes nothing. The linker decides from
-// these answers, the verifier reports from them.
+// where an artifact's shared path is, who the members are, who the link serves, what
+// it should serve and who is then the conflict (Choose), and whether the kbuild
+// package is gone; it changes nothing. A View reads each of these once. The linker
+// plans from these answers, the verifier reports from the same ones.
 package kbuild
 
 import (
