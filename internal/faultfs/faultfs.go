@@ -347,6 +347,14 @@ func (d *dir) Lchtimes(name string, atime, mtime time.Time) error {
 	return d.Dir.Lchtimes(name, atime, mtime)
 }
 
+// Link implements rootfs.Dir.
+func (d *dir) Link(oldname, newname string) error {
+	if err := d.fs.op("link", d.path(oldname)+" "+d.path(newname)); err != nil {
+		return err
+	}
+	return d.Dir.Link(oldname, newname)
+}
+
 // Rename implements rootfs.Dir.
 func (d *dir) Rename(oldname, newname string) error {
 	if err := d.fs.op("rename", d.path(oldname)+" "+d.path(newname)); err != nil {

@@ -150,10 +150,15 @@ func (e *Engine) do(p *plan, a Action) error {
 			return err
 		}
 	case OpBackup:
-		if err := backup(d, base, a.dir); err != nil {
+		copied, err := backup(d, base, a.dir)
+		if err != nil {
 			return err
 		}
-		e.event(logger.Warn, logger.KindBackup, p.abi, a.Path, true, "moved %s aside to %s (--force); unlink puts it back", a.Path, a.Path+layout.BackupSuffix)
+		how := ""
+		if copied {
+			how = " as a copy (the file system has no hard links; other hard links of it no longer share it)"
+		}
+		e.event(logger.Warn, logger.KindBackup, p.abi, a.Path, true, "moved %s aside to %s%s (--force); unlink puts it back", a.Path, a.Path+layout.BackupSuffix, how)
 	case OpLink:
 		// Create under a temporary name, then rename: the path goes from absent (or the
 		// backed-up object) to the finished link in one step.
@@ -212,36 +217,52 @@ func (e *Engine) do(p *plan, a Action) error {
 	return d.Sync()
 }
 
-// backup moves the object name of d aside. A regular file or a link is copied (to a
-// temporary name, then renamed), so that the link can replace the original in one rename;
-// a directory (isDir) is renamed.
-func backup(d rootfs.Dir, name string, isDir bool) error {
-	bak := name + layout.BackupSuffix
+// backup moves the object name of d aside to its backup name, so that the link can
+// replace it in one rename and unlink can put the very object back. A directory (isDir)
+// is renamed. A regular file or a link gets the backup name as a second hard link
+// (through the temporary name, then renamed): the same inode, so owner, mode, times,
+// extended attributes and its other hard links stay as they are. Where the file system
+// has no hard links it is copied with mode, owner and times; copied reports that.
+func backup(d rootfs.Dir, name string, isDir bool) (copied bool, err error) {
+	bak, tmp := name+layout.BackupSuffix, name+layout.BackupTempSuffix
 	if isDir {
-		return d.RenameNoReplace(name, bak)
+		return false, d.RenameNoReplace(name, bak)
+	}
+	if err := d.Link(name, tmp); err == nil {
+		return false, d.RenameNoReplace(tmp, bak)
+	} else if !noHardLinks(err) {
+		return false, err
 	}
 	fi, err := d.Lstat(name)
 	if err != nil {
-		return err
+		return false, err
 	}
+	if err := copyFile(d, name, tmp, fi); err != nil {
+		return false, err
+	}
+	return true, d.RenameNoReplace(tmp, bak)
+}
+
+// noHardLinks reports whether a link(2) error says that the file system cannot make
+// the hard link, as opposed to a problem with the names.
+func noHardLinks(err error) bool {
+	return errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EOPNOTSUPP) ||
+		errors.Is(err, syscall.EMLINK) || errors.Is(err, syscall.EXDEV)
+}
+
+// copyFile copies the file or link src to the new dst of d with src's mode, owner and
+// times. A file's copy stays 0600 until it has its owner: chown(2) would clear a
+// set-user-ID bit.
+func copyFile(d rootfs.Dir, src, dst string, fi os.FileInfo) error {
 	if fi.Mode().Type() == fs.ModeSymlink {
-		t, err := d.Readlink(name)
+		t, err := d.Readlink(src)
 		if err != nil {
 			return err
 		}
-		return d.Symlink(t, bak) // symlink(2) creates atomically
-	}
-	tmp := name + layout.BackupTempSuffix
-	if err := copyFile(d, name, tmp, fi); err != nil {
-		return err
-	}
-	return d.RenameNoReplace(tmp, bak)
-}
-
-// copyFile copies src to the new file dst of d with src's mode, owner and times. The
-// copy stays 0600 until it has its owner: chown(2) would clear a set-user-ID bit.
-func copyFile(d rootfs.Dir, src, dst string, fi os.FileInfo) error {
-	if _, err := rootfs.CopyFileIn(d, src, dst, 0o600, nil); err != nil {
+		if err := d.Symlink(t, dst); err != nil {
+			return err
+		}
+	} else if _, err := rootfs.CopyFileIn(d, src, dst, 0o600, nil); err != nil {
 		return err
 	}
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
@@ -249,8 +270,10 @@ func copyFile(d rootfs.Dir, src, dst string, fi os.FileInfo) error {
 			return err
 		}
 	}
-	if err := d.Chmod(dst, fi.Mode()&(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)); err != nil {
-		return err
+	if fi.Mode().Type() != fs.ModeSymlink {
+		if err := d.Chmod(dst, fi.Mode()&(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)); err != nil {
+			return err
+		}
 	}
 	return d.Lchtimes(dst, fi.ModTime(), fi.ModTime())
 }

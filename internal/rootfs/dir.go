@@ -37,6 +37,9 @@ type Dir interface {
 	Lchown(name string, uid, gid int) error
 	// Lchtimes sets the times of name, a link's own; a zero time is left unchanged.
 	Lchtimes(name string, atime, mtime time.Time) error
+	// Link makes newname a new hard link to the file or symbolic link oldname
+	// (linkat(2), never following oldname): one inode, two names.
+	Link(oldname, newname string) error
 	// Rename renames oldname to newname in the directory, replacing a file or link.
 	Rename(oldname, newname string) error
 	// RenameNoReplace is Rename failing with an error matching fs.ErrExist when
@@ -212,6 +215,13 @@ func (d *dir) Lchtimes(name string, atime, mtime time.Time) error {
 	return d.do("lchtimes", name, func() error {
 		return unix.UtimesNanoAt(d.fd, name, ts, unix.AT_SYMLINK_NOFOLLOW)
 	})
+}
+
+func (d *dir) Link(oldname, newname string) error {
+	if err := d.check("link", oldname); err != nil {
+		return err
+	}
+	return d.do("link", newname, func() error { return unix.Linkat(d.fd, oldname, d.fd, newname, 0) })
 }
 
 func (d *dir) Rename(oldname, newname string) error {
