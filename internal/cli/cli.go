@@ -57,6 +57,9 @@ type App struct {
 	Journal bool
 	// LockWait bounds the wait for another instance.
 	LockWait time.Duration
+	// CheckCache lets the quick checks reuse their findings across runs while no file
+	// they read changed (verifier.Cache; off in tests, which assert whole trees).
+	CheckCache bool
 
 	opts globals
 	root string // the resolved root directory
@@ -64,6 +67,8 @@ type App struct {
 	log  *logger.Logger
 	// installed is the root's rustc, asked at most once per run.
 	installed *toolchain.Rustc
+	// cache is the check cache of the root, written once at the end of the run.
+	cache *verifier.Cache
 }
 
 type globals struct {
@@ -80,7 +85,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) > 1 && args[1] == toolchain.HelperArg {
 		return toolchain.Helper(args[2:], stderr)
 	}
-	a := &App{Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: os.Getenv, Journal: true, LockWait: 60 * time.Second}
+	a := &App{Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: os.Getenv, Journal: true, LockWait: 60 * time.Second, CheckCache: true}
 	return a.Run(args)
 }
 
@@ -163,6 +168,9 @@ func (a *App) Run(args []string) int {
 	root.SetOut(a.Stdout)
 	root.SetErr(a.Stderr)
 	err := root.Execute()
+	if a.cache != nil {
+		_ = a.cache.Flush() // a cache not written is only read again
+	}
 	if a.log != nil {
 		a.log.Close()
 	}
@@ -222,6 +230,9 @@ func (a *App) setup() error {
 	}
 	if err := a.openRoot(); err != nil {
 		return err
+	}
+	if a.CheckCache && !a.opts.dryRun {
+		a.cache = &verifier.Cache{FS: a.fs}
 	}
 	logFile := layout.LogFile
 	if a.opts.dryRun {

@@ -77,6 +77,10 @@ func TestConcurrentRepairProcesses(t *testing.T) {
 	// The log's time stamps differ between the two roots.
 	delete(got, "/var/log/linux-librust.log")
 	delete(wanted, "/var/log/linux-librust.log")
+	// The processes keep a check cache; the in-process runs of the tests keep none.
+	for _, p := range []string{"/var/cache", "/var/cache/linux-librust", "/var/cache/linux-librust/checks"} {
+		delete(got, p)
+	}
 	assert.Equal(t, wanted, got)
 	// The removed headers package's directory is gone entirely.
 	assert.NotContains(t, got, "/usr/src/linux-headers-7.2.12+deb14-amd64")

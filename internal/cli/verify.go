@@ -102,6 +102,7 @@ func (a *App) rustABIs() ([]string, error) {
 // verify runs the checks of opts on abi's trees.
 func (a *App) verify(abi string, opts verifier.Options) verifier.Report {
 	opts.Headers, opts.Artifacts = layout.Headers(abi), layout.Artifacts(abi)
+	opts.Cache = a.cache
 	return verifier.Verify(a.fs, opts)
 }
 

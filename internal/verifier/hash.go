@@ -22,20 +22,35 @@ import (
 // hashBufSize is the read size when hashing: big reads keep syscalls rare.
 const hashBufSize = 1 << 20
 
-// checkSums hashes the artifacts in parallel and reports every mismatch.
-func (r *run) checkSums(arts []manifest.Artifact) {
-	paths := make([]string, len(arts))
-	for i, a := range arts {
-		paths[i] = r.art(a.Path)
+// startSums starts hashing, on all cores, every artifact that is a regular file of at
+// most MaxArtifactSize (the others are reported by checkFiles) while the other checks
+// go on; the function it returns waits and reports every mismatch.
+func (r *run) startSums() (report func()) {
+	var arts []manifest.Artifact
+	var paths []string
+	for _, a := range r.manifest.Artifacts {
+		p := r.art(a.Path)
+		if fi, err := r.fsys.Lstat(p); err == nil && fi.Mode().IsRegular() && fi.Size() <= MaxArtifactSize {
+			arts, paths = append(arts, a), append(paths, p)
+		}
 	}
-	sums, errs := HashFiles(r.fsys, paths, r.opts.Workers)
-	for i, a := range arts {
-		switch {
-		case errs[i] != nil:
-			r.add("artifact-unreadable", Error, paths[i], r.reinstall(), "%v", errs[i])
-		case sums[i] != a.SHA256:
-			r.add("checksum-mismatch", Error, paths[i], r.reinstall(),
-				"SHA-256 %s, the manifest says %s", sums[i], a.SHA256)
+	var sums []string
+	var errs []error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sums, errs = HashFiles(r.fsys, paths, r.opts.Workers)
+	}()
+	return func() {
+		<-done
+		for i, a := range arts {
+			switch {
+			case errs[i] != nil:
+				r.add("artifact-unreadable", Error, paths[i], r.reinstall(), "%v", errs[i])
+			case sums[i] != a.SHA256:
+				r.add("checksum-mismatch", Error, paths[i], r.reinstall(),
+					"SHA-256 %s, the manifest says %s", sums[i], a.SHA256)
+			}
 		}
 	}
 }
@@ -122,7 +137,7 @@ func hashMapped(h hash.Hash, f afero.File) (ok bool, err error) {
 	fd, size := int(osf.Fd()), fi.Size()
 	for off := int64(0); off < size; off += hashWindow {
 		n := int(min(hashWindow, size-off))
-		data, err := unix.Mmap(fd, off, n, unix.PROT_READ, unix.MAP_SHARED)
+		data, err := unix.Mmap(fd, off, n, unix.PROT_READ, unix.MAP_SHARED|unix.MAP_POPULATE)
 		if err != nil {
 			if off == 0 {
 				return false, nil

@@ -73,6 +73,9 @@ type Options struct {
 	Host *dylib.Arch
 	// Workers bounds the files hashed at once in Full mode; 0 means GOMAXPROCS.
 	Workers int
+	// Cache, when not nil, reuses the findings of the checks that read file contents
+	// while none of those files changed (see Cache); never in Full mode.
+	Cache *Cache
 }
 
 // Report is the outcome of Verify.
@@ -126,6 +129,9 @@ type run struct {
 	targetNames   map[string][]string // target name → rmeta paths
 	// versionReported marks artifacts whose manifest entry names another version.
 	versionReported map[string]bool
+	// manifestID is the manifest's identity before it was read (for Cache).
+	manifestID   identity
+	manifestIDOK bool
 }
 
 func (r *run) add(code string, sev Severity, p, fix, format string, args ...any) {
@@ -157,18 +163,13 @@ func (r *run) verify() {
 	if !r.readManifest() {
 		return
 	}
-	present := r.checkFiles()
-	r.checkUnlisted()
 	if r.opts.Full {
-		r.checkSums(present)
+		defer r.startSums()() // hashed while the other checks go on
 	}
+	r.checkSearchable(r.report.Paths)
 	headers := r.checkHeadersTree()
-	configVersion := ""
-	if headers {
-		configVersion = r.checkConfig()
-	}
-	r.checkVersions(configVersion)
-	r.checkTargetSpec(present)
+	r.contentChecks(headers)
+	r.checkUnlisted()
 	r.checkInstalledRustc()
 	if headers && r.opts.Links {
 		support := map[string]bool{}
@@ -188,6 +189,9 @@ func (r *run) readManifest() bool {
 		r.add("artifacts-missing", Error, r.opts.Artifacts, "install the linux-librust package of this kernel",
 			"the artifacts tree is missing")
 		return false
+	}
+	if fi, err := r.fsys.Stat(path.Join(r.opts.Artifacts, layout.ManifestName)); err == nil {
+		r.manifestID, r.manifestIDOK = identityOf(fi) // before it is read
 	}
 	m, err := manifest.Read(r.fsys, r.opts.Artifacts)
 	if err != nil {

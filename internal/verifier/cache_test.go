@@ -1,0 +1,161 @@
+package verifier
+
+import (
+	"path"
+	"testing"
+	"time"
+
+	"github.com/spf13/afero"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/linux-librust/linux-librust/internal/manifest"
+	"github.com/linux-librust/linux-librust/internal/rootfs"
+)
+
+// TestCacheNeverHidesAChange: after a run that filled the cache, every change to a
+// file the content checks read, or to the program, gives exactly the findings of a run
+// without cache; an unchanged set is answered from the cache.
+func TestCacheNeverHidesAChange(t *testing.T) {
+	sid := version(t, "sid")
+	keepTimes := func(t *testing.T, fsys rootfs.FS, p string, change func()) {
+		fi, err := fsys.Stat(p)
+		require.NoError(t, err)
+		change()
+		require.NoError(t, fsys.Chtimes(p, fi.ModTime(), fi.ModTime()))
+	}
+	for _, tc := range []struct {
+		name   string
+		change func(t *testing.T, fsys rootfs.FS)
+		want   string // a code the change brings; "" none
+	}{
+		{"nothing", func(t *testing.T, fsys rootfs.FS) {}, ""},
+		{"artifact rewritten in place, same size and times", func(t *testing.T, fsys rootfs.FS) {
+			p := path.Join(artifacts, "rust/libsample.rmeta")
+			keepTimes(t, fsys, p, func() {
+				data, err := afero.ReadFile(fsys, p)
+				require.NoError(t, err)
+				data[0] = 'x'
+				f, err := fsys.OpenFile(p, 1, 0) // O_WRONLY, no truncation: same inode
+				require.NoError(t, err)
+				_, err = f.Write(data)
+				require.NoError(t, err)
+				require.NoError(t, f.Close())
+			})
+		}, "rmeta-not-metadata"},
+		{"artifact replaced by another file of the same size and times", func(t *testing.T, fsys rootfs.FS) {
+			p := path.Join(artifacts, "rust/libsample.rmeta")
+			keepTimes(t, fsys, p, func() {
+				data, err := afero.ReadFile(fsys, p)
+				require.NoError(t, err)
+				data[len(data)-1] = 'x'
+				require.NoError(t, afero.WriteFile(fsys, p+".new", data, 0o644))
+				require.NoError(t, fsys.Rename(p+".new", p))
+			})
+		}, "rmeta-truncated"},
+		{"artifact made unreadable for users", func(t *testing.T, fsys rootfs.FS) {
+			require.NoError(t, fsys.Chmod(path.Join(artifacts, "rust/libsamplemacro.so"), 0o600))
+		}, "artifact-not-world-readable"},
+		{"artifact removed", func(t *testing.T, fsys rootfs.FS) {
+			require.NoError(t, fsys.Remove(path.Join(artifacts, "rust/libnocore.rmeta")))
+		}, "artifact-missing"},
+		{".config changed, same size and times", func(t *testing.T, fsys rootfs.FS) {
+			p := path.Join(headers, configName)
+			keepTimes(t, fsys, p, func() {
+				data, err := afero.ReadFile(fsys, p)
+				require.NoError(t, err)
+				data[0] = '!'
+				require.NoError(t, afero.WriteFile(fsys, p, data, 0o644))
+			})
+		}, "config-mismatch"},
+		{"manifest rewritten", func(t *testing.T, fsys rootfs.FS) {
+			m, err := manifest.Read(fsys, artifacts)
+			require.NoError(t, err)
+			m.Artifacts[0].RustcVersion = "rustc 1.96.0"
+			require.NoError(t, manifest.Write(fsys, artifacts, m))
+		}, "rustc-version-manifest-mismatch"},
+		{"another program", func(t *testing.T, fsys rootfs.FS) {
+			old := programIdentity
+			t.Cleanup(func() { programIdentity = old })
+			programIdentity = func() (identity, bool) { id, ok := old(); id.Ino++; return id, ok }
+		}, ""},
+		{"damaged cache file", func(t *testing.T, fsys rootfs.FS) {
+			require.NoError(t, afero.WriteFile(fsys, CacheFile, []byte(`{"Format":1,"Entries":{"`), 0o644))
+		}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			noRacyWindow(t)
+			fsys := newRoot(t)
+			s := sidSet(t)
+			install(t, fsys, s, manifestOf(s, sid, config(sid)), config(sid))
+			opts := Options{Headers: headers, Artifacts: artifacts, RustcVersion: rustcIs(sid), Links: true}
+
+			first := opts
+			first.Cache = &Cache{FS: fsys}
+			clean := Verify(fsys, first)
+			require.Empty(t, clean.Findings)
+			require.NoError(t, first.Cache.Flush())
+			filled, err := fsys.Stat(CacheFile)
+			require.NoError(t, err)
+
+			time.Sleep(20 * time.Millisecond) // past the tick of the change times just read
+			tc.change(t, fsys)
+			truth := Verify(fsys, opts)
+			again := opts
+			again.Cache = &Cache{FS: fsys}
+			got := Verify(fsys, again)
+			assert.Equal(t, truth, got)
+			if tc.want != "" {
+				assert.Contains(t, got.Codes(), tc.want)
+			}
+			require.NoError(t, again.Cache.Flush())
+			if tc.name == "nothing" {
+				now, err := fsys.Stat(CacheFile)
+				require.NoError(t, err)
+				assert.True(t, now.ModTime().Equal(filled.ModTime()) && now.Size() == filled.Size(), "answered from the cache: nothing to write")
+			}
+		})
+	}
+}
+
+// TestCacheReplays: an entry whose key matches is what the checks report (so a hit
+// really skips the reads), and Full never uses it.
+func TestCacheReplays(t *testing.T) {
+	noRacyWindow(t)
+	sid := version(t, "sid")
+	fsys := newRoot(t)
+	s := sidSet(t)
+	install(t, fsys, s, manifestOf(s, sid, config(sid)), config(sid))
+	opts := Options{Headers: headers, Artifacts: artifacts, RustcVersion: rustcIs(sid), Cache: &Cache{FS: fsys}}
+	require.Empty(t, Verify(fsys, opts).Findings)
+	e := opts.Cache.entries[artifacts]
+	e.Findings = append(e.Findings, cachedFinding{Code: "planted", Severity: int(Warning)})
+	opts.Cache.entries[artifacts] = e
+	replayed := Verify(fsys, opts)
+	assert.Equal(t, []string{"planted"}, replayed.Codes())
+	opts.Full = true
+	full := Verify(fsys, opts)
+	assert.Empty(t, full.Codes())
+}
+
+// noRacyWindow lets a test cache the files it has just written.
+func noRacyWindow(t *testing.T) {
+	old := racyWindow
+	racyWindow = -time.Hour
+	t.Cleanup(func() { racyWindow = old })
+}
+
+// TestCacheSkipsRacyFiles: a set changed within racyWindow before its check is not
+// stored, since one coarse clock tick can hold two changes.
+func TestCacheSkipsRacyFiles(t *testing.T) {
+	sid := version(t, "sid")
+	fsys := newRoot(t)
+	s := sidSet(t)
+	install(t, fsys, s, manifestOf(s, sid, config(sid)), config(sid))
+	opts := Options{Headers: headers, Artifacts: artifacts, RustcVersion: rustcIs(sid), Cache: &Cache{FS: fsys}}
+	require.Empty(t, Verify(fsys, opts).Findings)
+	assert.Empty(t, opts.Cache.entries, "just written: not stored")
+	require.NoError(t, opts.Cache.Flush())
+	_, err := fsys.Stat(CacheFile)
+	assert.Error(t, err, "nothing to write")
+}
