@@ -122,12 +122,7 @@ func TestCacheNeverHidesAChange(t *testing.T) {
 // really skips the reads), and Full never uses it.
 func TestCacheReplays(t *testing.T) {
 	noRacyWindow(t)
-	sid := version(t, "sid")
-	fsys := newRoot(t)
-	s := sidSet(t)
-	install(t, fsys, s, manifestOf(s, sid, config(sid)), config(sid))
-	opts := Options{Headers: headers, Artifacts: artifacts, RustcVersion: rustcIs(sid), Cache: &Cache{FS: fsys}}
-	require.Empty(t, Verify(fsys, opts).Findings)
+	fsys, opts := cachedClean(t)
 	e := opts.Cache.entries[artifacts]
 	e.Findings = append(e.Findings, cachedFinding{Code: "planted", Severity: int(Warning)})
 	opts.Cache.entries[artifacts] = e
@@ -148,14 +143,20 @@ func noRacyWindow(t *testing.T) {
 // TestCacheSkipsRacyFiles: a set changed within racyWindow before its check is not
 // stored, since one coarse clock tick can hold two changes.
 func TestCacheSkipsRacyFiles(t *testing.T) {
+	fsys, opts := cachedClean(t)
+	assert.Empty(t, opts.Cache.entries, "just written: not stored")
+	require.NoError(t, opts.Cache.Flush())
+	_, err := fsys.Stat(CacheFile)
+	assert.Error(t, err, "nothing to write")
+}
+
+// cachedClean installs sid's set and verifies it once with a cache.
+func cachedClean(t *testing.T) (rootfs.FS, Options) {
 	sid := version(t, "sid")
 	fsys := newRoot(t)
 	s := sidSet(t)
 	install(t, fsys, s, manifestOf(s, sid, config(sid)), config(sid))
 	opts := Options{Headers: headers, Artifacts: artifacts, RustcVersion: rustcIs(sid), Cache: &Cache{FS: fsys}}
 	require.Empty(t, Verify(fsys, opts).Findings)
-	assert.Empty(t, opts.Cache.entries, "just written: not stored")
-	require.NoError(t, opts.Cache.Flush())
-	_, err := fsys.Stat(CacheFile)
-	assert.Error(t, err, "nothing to write")
+	return fsys, opts
 }
