@@ -57,10 +57,10 @@
 // kbuild.Choose decides: the file served stays while a flavour already served needs
 // it, a flavour that needs another file is the conflict (shared-conflict), and a set
 // that fails Engine.Check takes no part in the choice. unlink re-points the link to
-// another ABI that needs the same file (never to one the same command unlinks) or
-// removes it; repair also removes it, with the directories dpkg left only because of
-// it, once the kbuild package is gone. The artifact counts as linked for every ABI
-// served. Package kbuild knows the shared paths and their members; see shared.go.
+// another linked ABI that needs the same file (never to one unlinked, by the same
+// command or before) or removes it; repair also removes it, with the directories dpkg
+// left only because of it, once the kbuild package is gone. The artifact counts as
+// linked for every ABI served. Package kbuild knows the shared paths and their members; see shared.go.
 //
 // # JSON
 //

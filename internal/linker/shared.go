@@ -110,7 +110,7 @@ func (s *planner) planShared(sp string, md mode) error {
 	// Leftovers of an interrupted run go in every mode: the lock is held, so no run
 	// is using them.
 	s.cleanTemp(m, "")
-	ch := kbuild.Choose(ms, m.at.owner, func(a string) bool { return s.c.leaving[a] }, s.valid)
+	ch := kbuild.Choose(ms, m.at.owner, s.leaving, s.valid)
 	sh := &sharedState{managed: m, key: key, gone: gone, choice: ch,
 		current: kbuild.Find(ms, m.at.owner), mine: kbuild.Find(ch.Serve, p.abi),
 		backedUp: s.backedUp(m, backupRecorded, "")}
@@ -132,6 +132,19 @@ func (s *planner) planShared(sp string, md mode) error {
 		return s.linkShared(sh)
 	}
 	return s.unlinkShared(sh)
+}
+
+// leaving reports whether abi may not serve a shared path that unlink re-points: it is
+// unlinked by this command, or was by an earlier one (its record lists no link).
+func (s *planner) leaving(abi string) bool {
+	if s.c.leaving[abi] {
+		return true
+	}
+	if s.c.md != modeUnlink {
+		return false
+	}
+	r, err := s.rec(abi)
+	return err != nil || len(r.old.Paths(state.Link)) == 0
 }
 
 // valid reports whether the set of abi passes its own checks (Engine.Check), as far as

@@ -688,9 +688,9 @@ func TestSharedNewcomer(t *testing.T) {
 	}
 }
 
-// TestSharedUnlinkTogether: unlink of two flavours sharing target.json in one command
-// never re-points the link to a flavour unlinked in the same command, and repeating it
-// changes nothing.
+// TestSharedUnlinkTogether: unlink of two flavours sharing target.json, in one command
+// or one after the other, never re-points the link to a flavour unlinked, and
+// repeating it changes nothing.
 func TestSharedUnlinkTogether(t *testing.T) {
 	f := debianFixture(t, map[string]string{amd64: "", cloud: ""})
 	original := f.dump()
@@ -705,5 +705,18 @@ func TestSharedUnlinkTogether(t *testing.T) {
 		require.Len(t, reports, 2)
 		requireTree(t, stateDir(original), f.dump(), "unlink %v", abis)
 		requireNoWrites(t, f, false, func(e *Engine) error { _, err := e.UnlinkAll(abis); return err })
+	}
+	// One after the other: the link never goes back to the flavour unlinked first.
+	for _, abis := range [][]string{{amd64, cloud}, {cloud, amd64}} {
+		_, err := e.RepairAll()
+		require.NoError(t, err)
+		for _, a := range abis {
+			_, err := e.Unlink(a)
+			require.NoError(t, err)
+		}
+		requireTree(t, stateDir(original), f.dump(), "unlink %s, then %s", abis[0], abis[1])
+		for _, a := range abis {
+			requireNoWrites(t, f, false, func(e *Engine) error { _, err := e.Unlink(a); return err })
+		}
 	}
 }
