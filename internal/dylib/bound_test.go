@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -95,6 +96,9 @@ func TestDynamicNamesAcrossWindows(t *testing.T) {
 	}
 }
 
+// markerRe is the marker's name as a regular expression, for the reference reader.
+var markerRe = regexp.MustCompile(`^__rustc_proc_macro_decls_[0-9a-f]{8,16}__$`)
+
 // reference finds the marker with debug/elf, reading the whole tables.
 func reference(t *testing.T, data []byte) string {
 	f, err := elf.NewFile(bytes.NewReader(data))
@@ -103,7 +107,7 @@ func reference(t *testing.T, data []byte) string {
 	require.NoError(t, err)
 	found := ""
 	for _, s := range syms {
-		if s.Section != elf.SHN_UNDEF && procMacroSym.MatchString(s.Name) {
+		if s.Section != elf.SHN_UNDEF && markerRe.MatchString(s.Name) {
 			found = s.Name
 		}
 	}
@@ -157,5 +161,16 @@ func TestHeadTail(t *testing.T) {
 		assert.Error(t, err, "the middle is not kept")
 		_, err = h.ReadAt(make([]byte, 10), size)
 		assert.ErrorIs(t, err, io.EOF)
+	}
+}
+
+func TestIsMarker(t *testing.T) {
+	for _, name := range []string{
+		marker, "__rustc_proc_macro_decls_01234567__", "__rustc_proc_macro_decls_0123456789abcdef__",
+		"__rustc_proc_macro_decls_0123456__", "__rustc_proc_macro_decls_0123456789abcdef0__",
+		"__rustc_proc_macro_decls_0123456A__", "__rustc_proc_macro_decls_01234567_", "__rustc_proc_macro_decls___",
+		"x__rustc_proc_macro_decls_01234567__", "__rustc_proc_macro_decls_01234567__x", "",
+	} {
+		assert.Equal(t, markerRe.MatchString(name), isMarker(name), name)
 	}
 }

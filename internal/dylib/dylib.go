@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
 
 	"github.com/golang/snappy"
@@ -37,7 +36,20 @@ var (
 	ErrBadSection = errors.New("damaged .rustc section")
 )
 
-var procMacroSym = regexp.MustCompile(`^__rustc_proc_macro_decls_[0-9a-f]{8,16}__$`)
+// isMarker tells whether name is __rustc_proc_macro_decls_<8 to 16 hex digits>__ (by
+// hand: every hook run would otherwise compile a regular expression).
+func isMarker(name string) bool {
+	h, ok := strings.CutPrefix(name, markerPrefix)
+	if h, ok = strings.CutSuffix(h, "__"); !ok || len(h) < 8 || len(h) > 16 {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		if c := h[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
 
 // Info describes a shared object.
 type Info struct {
@@ -82,7 +94,7 @@ func Read(r io.ReaderAt, size int64) (info *Info, err error) {
 		return nil, err
 	}
 	for _, name := range names {
-		if procMacroSym.MatchString(name) {
+		if isMarker(name) {
 			info.ProcMacroSymbol = name
 		} else if rest, ok := strings.CutPrefix(name, metadataPrefix); ok {
 			if i := strings.LastIndexByte(rest, '_'); i > 0 {
