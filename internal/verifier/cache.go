@@ -144,23 +144,18 @@ func (c *Cache) Flush() error {
 	return nil
 }
 
-// racyWindow is how recent a change may be for an entry not to be stored: the kernel
-// stamps change times with a coarse clock, so that two changes within one tick can give
-// one identity. A set changed less than this before its check is read again next time.
-var racyWindow = time.Second
-
-// racy tells whether a file of the key changed within racyWindow before t.
-func (k cacheKey) racy(t time.Time) bool {
-	limit := t.Add(-racyWindow).UnixNano()
-	if k.Manifest.Ctime >= limit || k.Config.Ctime >= limit {
-		return true
+// settled tells whether every file of the key changed long enough before t for its
+// identity to stand for its content (rootfs.Identity.Settled).
+func (k cacheKey) settled(t time.Time) bool {
+	if !k.Manifest.Settled(t) || k.Headers && !k.Config.Settled(t) {
+		return false
 	}
 	for _, a := range k.Artifacts {
-		if a.Ctime >= limit {
-			return true
+		if a != (identity{}) && !a.Settled(t) {
+			return false
 		}
 	}
-	return false
+	return true
 }
 
 func sameKey(a, b cacheKey) bool {
@@ -252,7 +247,7 @@ func (r *run) contentChecks(headers bool) {
 	}
 	r.checkVersions(configVersion)
 	r.checkTargetSpec(present)
-	if !cacheable || key.racy(now) {
+	if !cacheable || !key.settled(now) {
 		return
 	}
 	e := cacheEntry{Key: key, RustcVersion: r.report.RustcVersion, Findings: []cachedFinding{}}

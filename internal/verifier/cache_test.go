@@ -135,13 +135,13 @@ func TestCacheReplays(t *testing.T) {
 
 // noRacyWindow lets a test cache the files it has just written.
 func noRacyWindow(t *testing.T) {
-	old := racyWindow
-	racyWindow = -time.Hour
-	t.Cleanup(func() { racyWindow = old })
+	old := rootfs.SettleTime
+	rootfs.SettleTime = -time.Hour
+	t.Cleanup(func() { rootfs.SettleTime = old })
 }
 
-// TestCacheSkipsRacyFiles: a set changed within racyWindow before its check is not
-// stored, since one coarse clock tick can hold two changes.
+// TestCacheSkipsRacyFiles: a set changed within rootfs.SettleTime before its check is
+// not stored, since one coarse clock tick can hold two changes.
 func TestCacheSkipsRacyFiles(t *testing.T) {
 	fsys, opts := cachedClean(t)
 	assert.Empty(t, opts.Cache.entries, "just written: not stored")

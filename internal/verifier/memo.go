@@ -6,30 +6,16 @@ import (
 	"encoding/hex"
 	"os"
 	"sync"
-	"syscall"
+	"time"
 
 	"github.com/linux-librust/linux-librust/internal/kconfig"
 	"github.com/linux-librust/linux-librust/internal/rootfs"
 )
 
-// identity says that a file is unchanged: the same inode of the same device, with the
-// same size and modification and change times. The change time cannot be set back by
-// anyone: any write, chmod or rename since gives another identity.
-type identity struct {
-	Dev, Ino     uint64
-	Size         int64
-	Mtime, Ctime int64 // nanoseconds
-}
+// identity is a file's rootfs.Identity.
+type identity = rootfs.Identity
 
-// identityOf returns fi's identity; ok is false for a file system that has none.
-func identityOf(fi os.FileInfo) (identity, bool) {
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if !ok {
-		return identity{}, false
-	}
-	return identity{Dev: uint64(st.Dev), Ino: st.Ino, Size: st.Size,
-		Mtime: st.Mtim.Nano(), Ctime: st.Ctim.Nano()}, true
-}
+func identityOf(fi os.FileInfo) (identity, bool) { return rootfs.IdentityOf(fi) }
 
 // configFacts is what the checks need of a .config.
 type configFacts struct {
@@ -44,7 +30,8 @@ type configFacts struct {
 }
 
 // configMemo holds the facts of each .config read in this process, by path and
-// identity: a .config is read and parsed once however many checks ask.
+// identity (of a settled file): a .config is read and parsed once however many checks
+// ask.
 var configMemo sync.Map // configKey → *configFacts
 
 type configKey struct {
@@ -57,7 +44,7 @@ func readConfig(fsys rootfs.FS, p string) *configFacts {
 	var key configKey
 	cached := false
 	if fi, err := fsys.Stat(p); err == nil {
-		if id, ok := identityOf(fi); ok {
+		if id, ok := identityOf(fi); ok && id.Settled(time.Now()) {
 			key, cached = configKey{p, id}, true
 			if f, ok := configMemo.Load(key); ok {
 				return f.(*configFacts)

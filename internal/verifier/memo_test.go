@@ -3,6 +3,7 @@ package verifier
 import (
 	"path"
 	"testing"
+	"time"
 
 	"github.com/spf13/afero"
 	"github.com/stretchr/testify/assert"
@@ -12,6 +13,7 @@ import (
 // TestReadConfigOnce: a .config is read once per process while it is unchanged, and
 // read again after any change, even one that keeps its size and modification time.
 func TestReadConfigOnce(t *testing.T) {
+	noRacyWindow(t)
 	fsys := newRoot(t)
 	p := path.Join(headers, configName)
 	require.NoError(t, fsys.MkdirAll(headers, 0o755))
@@ -25,6 +27,7 @@ func TestReadConfigOnce(t *testing.T) {
 
 	fi, err := fsys.Stat(p)
 	require.NoError(t, err)
+	time.Sleep(20 * time.Millisecond) // past the tick of the change time just read
 	changed := []byte(config(sid))
 	changed[len(changed)-2] = 'n' // CONFIG_RUST=n, same size
 	require.NoError(t, afero.WriteFile(fsys, p, changed, 0o644))
@@ -35,4 +38,14 @@ func TestReadConfigOnce(t *testing.T) {
 
 	require.NoError(t, fsys.Remove(p))
 	assert.Error(t, readConfig(fsys, p).readErr)
+}
+
+// TestReadConfigUnsettled: a .config changed less than rootfs.SettleTime ago is read
+// again, since its identity may hide a change within the same clock tick.
+func TestReadConfigUnsettled(t *testing.T) {
+	fsys := newRoot(t)
+	p := path.Join(headers, configName)
+	require.NoError(t, fsys.MkdirAll(headers, 0o755))
+	require.NoError(t, afero.WriteFile(fsys, p, []byte(config(version(t, "sid"))), 0o644))
+	assert.NotSame(t, readConfig(fsys, p), readConfig(fsys, p))
 }
