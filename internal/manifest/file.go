@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"path"
 	"sort"
+	"sync"
+	"time"
 
 	"github.com/spf13/afero"
 
@@ -25,11 +27,59 @@ func (e *ReadError) Unwrap() error { return e.Err }
 // Read reads and cross-checks linux-librust.manifest and SHA256SUMS in the artifacts tree
 // dir. It does not hash the artifacts. Its errors are *ReadError.
 func Read(fsys afero.Fs, dir string) (*Manifest, error) {
+	key, memoize := memoKeyOf(fsys, dir)
+	if memoize {
+		if m, ok := memo.Load(key); ok {
+			return m.(*Manifest).clone(), nil
+		}
+	}
 	m, err := read(fsys, dir)
 	if err != nil {
 		return nil, &ReadError{Err: err, Fix: fmt.Sprintf("reinstall the package that ships %s, or rerun linux-librust collect", dir)}
 	}
+	if memoize {
+		memo.Store(key, m.clone())
+	}
 	return m, nil
+}
+
+// memo holds the manifests read in this process, by directory and the identities of
+// both files taken before they were read: a manifest is parsed once however many
+// packages ask, and read again after any change.
+var memo sync.Map // memoKey → *Manifest
+
+type memoKey struct {
+	dir            string
+	manifest, sums rootfs.Identity
+}
+
+// memoKeyOf returns the key of dir's manifest; memoize is false when an identity
+// cannot be taken or a file changed too recently to stand for its content.
+func memoKeyOf(fsys afero.Fs, dir string) (key memoKey, memoize bool) {
+	now := time.Now()
+	key.dir = dir
+	for _, f := range []struct {
+		name string
+		id   *rootfs.Identity
+	}{{layout.ManifestName, &key.manifest}, {layout.SumsName, &key.sums}} {
+		fi, err := fsys.Stat(path.Join(dir, f.name))
+		if err != nil {
+			return memoKey{}, false
+		}
+		id, ok := rootfs.IdentityOf(fi)
+		if !ok || !id.Settled(now) {
+			return memoKey{}, false
+		}
+		*f.id = id
+	}
+	return key, true
+}
+
+// clone returns a copy of m that shares nothing mutable with it.
+func (m *Manifest) clone() *Manifest {
+	c := *m
+	c.Artifacts = append([]Artifact(nil), m.Artifacts...)
+	return &c
 }
 
 func read(fsys afero.Fs, dir string) (*Manifest, error) {

@@ -1,0 +1,45 @@
+package manifest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/linux-librust/linux-librust/internal/rootfs"
+)
+
+// TestReadOnce: an unchanged manifest is parsed once per process, every caller gets
+// its own copy, and any change is read again; one changed less than
+// rootfs.SettleTime ago is always read again.
+func TestReadOnce(t *testing.T) {
+	fsys, err := rootfs.New(t.TempDir())
+	require.NoError(t, err)
+	require.NoError(t, fsys.MkdirAll("/a", 0o755))
+	require.NoError(t, Write(fsys, "/a", sample()))
+
+	first, err := Read(fsys, "/a")
+	require.NoError(t, err)
+	_, memoized := memoKeyOf(fsys, "/a")
+	assert.False(t, memoized, "just written: not settled")
+
+	old := rootfs.SettleTime
+	rootfs.SettleTime = -time.Hour
+	t.Cleanup(func() { rootfs.SettleTime = old })
+	first, err = Read(fsys, "/a")
+	require.NoError(t, err)
+	want := first.clone()
+	first.Artifacts[0].Size = 99 // the caller's own copy
+	second, err := Read(fsys, "/a")
+	require.NoError(t, err)
+	assert.Equal(t, want, second)
+
+	time.Sleep(20 * time.Millisecond) // past the tick of the change times just read
+	changed := sample()
+	changed.ABI = "7.2.14+deb14-amd64"
+	require.NoError(t, Write(fsys, "/a", changed))
+	third, err := Read(fsys, "/a")
+	require.NoError(t, err)
+	assert.Equal(t, "7.2.14+deb14-amd64", third.ABI)
+}
