@@ -68,15 +68,15 @@ dkms_start() {
 	dkms_expect_clean
 }
 
-# dkms_status ABI WANT: dkms status of the module for ABI is WANT
-# (installed, or none).
+# dkms_status ABI WANT: the module is installed for ABI, or (none) neither built
+# nor installed for it.
 dkms_status() {
 	local out
 	out=$(inroot "dkms status -m $dkms_mod -v $dkms_ver -k $1")
 	echo "dkms status ($1): ${out:-(nothing)}"
 	case $2 in
 	installed) grep -q ": installed" <<<"$out" || fail "$dkms_mod is not installed for $1" ;;
-	none) [ -z "$out" ] || fail "$dkms_mod has a state for $1: $out" ;;
+	none) ! grep -qE ": (built|installed)" <<<"$out" || fail "$dkms_mod is built for $1: $out" ;;
 	esac
 }
 
@@ -109,9 +109,9 @@ dkms_setup() {
 	cp -r "$here/module/." "$here/dkms/debian" "$root/build/rust-e2e/"
 	inroot "cd /build/rust-e2e && dpkg-buildpackage -us -uc -b" >"$work/dkms-package.log" 2>&1 ||
 		{ tail -n 30 "$work/dkms-package.log"; fail "dpkg-buildpackage of the DKMS package failed (log: $work/dkms-package.log)"; }
-	inroot "mkdir -p /build/repo && mv /build/rust-e2e-dkms_${dkms_ver}-1_all.deb /build/repo/ &&
-		dpkg-deb -c /build/repo/rust-e2e-dkms_${dkms_ver}-1_all.deb | grep usr/src &&
-		dpkg-deb --fsys-tarfile /build/repo/rust-e2e-dkms_${dkms_ver}-1_all.deb | tar -xO ./usr/src/$dkms_mod-$dkms_ver/dkms.conf"
+	inroot "mkdir -p /build/repo && mv /build/rust-e2e-dkms_${dkms_ver}_all.deb /build/repo/ &&
+		dpkg-deb -c /build/repo/rust-e2e-dkms_${dkms_ver}_all.deb | grep usr/src &&
+		dpkg-deb --fsys-tarfile /build/repo/rust-e2e-dkms_${dkms_ver}_all.deb | tar -xO ./usr/src/$dkms_mod-$dkms_ver/dkms.conf"
 	inroot "cp /build/linux-librust-${ABI}_${PKGVER}_amd64.deb /build/repo/"
 	build_meta "$FLAVOUR" "$ABI"
 	inroot "echo 'deb [trusted=yes] file:/build/repo ./' >/etc/apt/sources.list.d/e2e-local.list"
