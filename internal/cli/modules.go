@@ -29,7 +29,7 @@ func (a *App) buildModules(abi string) error {
 		a.log.Debugf("%s: DKMS is not installed: no modules to build", abi)
 	case res.Exit == 0 || res.Exit == dkms.ExitSkipped:
 		a.log.Log(logger.Event{Level: logger.Info, Kind: logger.KindDKMS, ABI: abi,
-			Message: fmt.Sprintf("%s: DKMS built the modules that build for this kernel", abi)})
+			Message: fmt.Sprintf("%s: dkms autoinstall done ('dkms status' lists what is installed)", abi)})
 	default:
 		logs := "see the output of dkms above"
 		if len(res.Logs) > 0 {
