@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/linux-librust/linux-librust/internal/debarch"
 	"github.com/linux-librust/linux-librust/internal/layout"
 	"github.com/linux-librust/linux-librust/internal/linker"
 	"github.com/linux-librust/linux-librust/internal/logger"
@@ -260,6 +261,11 @@ func (a *App) openRoot() error {
 		return fmt.Errorf("open root %s: %w (give an existing directory with --root or DPKG_ROOT)", root, err)
 	}
 	a.fs, a.root = fs, root
+	// Each ABI's artifacts: the set built for this machine when installed, else the
+	// native one (layout.Choose).
+	if h, ok := debarch.Host(); ok {
+		layout.UseBuildSets(fs, h.Tuple)
+	}
 	return nil
 }
 

@@ -53,7 +53,10 @@ type Tree struct {
 	Arch         string // from the .config header
 	RustcVersion string // CONFIG_RUSTC_VERSION_TEXT
 	ConfigSHA256 string
-	Artifacts    []manifest.Artifact // without SHA256 until copied
+	// ProcMacroArch is the Debian architecture the proc macros run on when it is not the
+	// kernel's own: a cross build's set (manifest field Proc-Macro-Architecture).
+	ProcMacroArch string
+	Artifacts     []manifest.Artifact // without SHA256 until copied
 	// Skipped are the directories in the tree left out because they hold an earlier
 	// collected set (a linux-librust.manifest): copies, not part of the build.
 	Skipped []string
@@ -82,6 +85,9 @@ func Open(fsys afero.Fs, dir, skip string) (*Tree, error) {
 		return nil, err
 	}
 	sort.Slice(t.Artifacts, func(i, j int) bool { return t.Artifacts[i].Path < t.Artifacts[j].Path })
+	if t.ProcMacroArch, err = procMacroArch(t.Artifacts, t.Arch); err != nil {
+		return nil, fmt.Errorf("%s: %w", t.Dir, err)
+	}
 	return t, nil
 }
 
@@ -266,7 +272,7 @@ func (t *Tree) Copy(fsys rootfs.FS, dest, abi string, strip func(path string) er
 	if err := emptyDir(fsys, dest); err != nil {
 		return nil, err
 	}
-	m := &manifest.Manifest{Format: manifest.Format, ABI: abi, Arch: t.Arch, RustcVersion: t.RustcVersion, ConfigSHA256: t.ConfigSHA256}
+	m := &manifest.Manifest{Format: manifest.Format, ABI: abi, Arch: t.Arch, RustcVersion: t.RustcVersion, ConfigSHA256: t.ConfigSHA256, ProcMacroArch: t.ProcMacroArch}
 	for _, a := range t.Artifacts {
 		to, from := path.Join(dest, a.Path), path.Join(t.Dir, a.Path)
 		if a.Kind == manifest.KindSupport {

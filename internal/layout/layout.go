@@ -23,9 +23,13 @@ import (
 var (
 	HeadersPattern   = "/usr/src/linux-headers-%s"
 	ArtifactsPattern = "/usr/lib/linux-librust-%s"
-	StateDir         = "/var/lib/linux-librust"
-	LockFile         = "/var/lib/linux-librust/lock"
-	LogFile          = "/var/log/linux-librust.log"
+	// BuildArtifactsPattern is the artifacts tree of a set whose proc macros run on
+	// another machine than the kernel (a cross build's set, see set.go); the first %s is
+	// that machine's multiarch tuple (e.g. x86_64-linux-gnu), the second the ABI.
+	BuildArtifactsPattern = "/usr/lib/%s/linux-librust-%s"
+	StateDir              = "/var/lib/linux-librust"
+	LockFile              = "/var/lib/linux-librust/lock"
+	LogFile               = "/var/log/linux-librust.log"
 	// KbuildPattern is the host tools tree shared by every flavour of a kernel
 	// version (Debian's linux-kbuild-<ver>); %s is the version (e.g. 7.2).
 	KbuildPattern = "/usr/lib/linux-kbuild-%s"
@@ -50,8 +54,15 @@ const MaxABILen = 200
 // Headers returns the headers tree of abi.
 func Headers(abi string) string { return fmt.Sprintf(HeadersPattern, abi) }
 
-// Artifacts returns the artifacts tree of abi.
-func Artifacts(abi string) string { return fmt.Sprintf(ArtifactsPattern, abi) }
+// NativeArtifacts returns the artifacts tree of abi's native set, the one built on the
+// kernel's own architecture.
+func NativeArtifacts(abi string) string { return fmt.Sprintf(ArtifactsPattern, abi) }
+
+// BuildArtifacts returns the artifacts tree of abi's set whose proc macros run on the
+// machine of multiarch tuple.
+func BuildArtifacts(tuple, abi string) string {
+	return fmt.Sprintf(BuildArtifactsPattern, tuple, abi)
+}
 
 // ValidateABI reports whether abi is a plausible Debian kernel release: letters, digits
 // and ".+~_-", starting with a letter or digit, at most MaxABILen bytes, never "." or "..".

@@ -178,6 +178,7 @@ const (
 	ProblemSharedConflict = "shared-conflict" // flavours need different files at one shared path
 	ProblemStateRecord    = "state-record"    // the state record cannot be read: the ABI is left alone
 	ProblemCheck          = "check"           // Engine.Check failed (link and repair only)
+	ProblemMachine        = "machine"         // the proc macros are for another machine (status only)
 )
 
 // Problem is something the tool cannot fix by itself.
@@ -399,7 +400,8 @@ func (e *Engine) withhold(p *plan) (int, error) {
 // and state records.
 func (e *Engine) ABIs() ([]string, error) {
 	set := map[string]bool{}
-	for _, pattern := range []string{layout.HeadersPattern, layout.ArtifactsPattern, path.Join(layout.StateDir, "%s")} {
+	patterns := append([]string{layout.HeadersPattern, path.Join(layout.StateDir, "%s")}, layout.ArtifactsPatterns()...)
+	for _, pattern := range patterns {
 		abis, err := layout.Scan(e.FS, pattern)
 		if err != nil {
 			return nil, err

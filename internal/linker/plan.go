@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/linux-librust/linux-librust/internal/debarch"
 	"github.com/linux-librust/linux-librust/internal/kbuild"
 	"github.com/linux-librust/linux-librust/internal/layout"
 	"github.com/linux-librust/linux-librust/internal/logger"
@@ -184,6 +185,11 @@ func (e *Engine) plan(c *command, abi string) (*plan, error) {
 	if p.artifactsPresent {
 		if m, manifestErr = v.Manifest(abi); manifestErr == nil {
 			p.artifactCount = len(m.Artifacts)
+		}
+	}
+	if h, ok := debarch.Host(); ok && c.status && m != nil {
+		if msg, bad := machineProblem(m, h); bad {
+			p.problem(ProblemMachine, path.Join(p.artifacts, layout.ManifestName), "%s", msg)
 		}
 	}
 

@@ -10,6 +10,11 @@
 //	Architecture: x86
 //	Rustc-Version: rustc 1.97.1 (8bab26f4f 2026-07-14) (built from a source tarball)
 //	Config-SHA256: <64 lowercase hex digits>
+//	Proc-Macro-Architecture: amd64   (optional: a cross-built set only)
+//
+// Proc-Macro-Architecture is the Debian architecture whose rustc loads the set's proc
+// macros, written when it is not the kernel's own (a set cross-built for building
+// modules on another machine); a native set's manifest has no such field.
 //
 // Then one stanza per artifact, sorted by Path in byte order:
 //
@@ -81,7 +86,10 @@ type Manifest struct {
 	Arch         string // kernel SRCARCH, e.g. x86
 	RustcVersion string // CONFIG_RUSTC_VERSION_TEXT, unquoted
 	ConfigSHA256 string // SHA-256 of the kernel .config
-	Artifacts    []Artifact
+	// ProcMacroArch is the Debian architecture the proc macros run on, when they were
+	// cross-built for another machine than the kernel's; empty for a native set.
+	ProcMacroArch string
+	Artifacts     []Artifact
 }
 
 // Marshal returns the deb822 text of m, artifacts sorted by path. Call Validate first
@@ -103,6 +111,9 @@ func (m *Manifest) Marshal() []byte {
 	field("Architecture", m.Arch)
 	field("Rustc-Version", m.RustcVersion)
 	field("Config-SHA256", m.ConfigSHA256)
+	if m.ProcMacroArch != "" {
+		field("Proc-Macro-Architecture", m.ProcMacroArch)
+	}
 	for _, a := range m.sorted() {
 		b.WriteByte('\n')
 		field("Path", a.Path)
@@ -165,6 +176,11 @@ func (m *Manifest) Validate() error {
 	}
 	if err := CheckSHA256(m.ConfigSHA256); err != nil {
 		return fmt.Errorf("Config-SHA256: %w", err)
+	}
+	if m.ProcMacroArch != "" {
+		if err := checkToken("Proc-Macro-Architecture", m.ProcMacroArch); err != nil {
+			return err
+		}
 	}
 	if len(m.Artifacts) > MaxArtifacts {
 		return fmt.Errorf("%d artifacts, more than %d", len(m.Artifacts), MaxArtifacts)

@@ -62,6 +62,30 @@ func TestMarshalGolden(t *testing.T) {
 	golden(t, "sample.SHA256SUMS", m.Sums())
 }
 
+// crossSample is the manifest of an arm64 kernel's set cross-built on amd64: its proc
+// macro is x86_64, and the header says which machine runs it.
+func crossSample() *Manifest {
+	return &Manifest{
+		Format: 1, ABI: "7.2.13+deb14-arm64", Arch: "arm64", RustcVersion: rustc,
+		ConfigSHA256: sum("config"), ProcMacroArch: "amd64",
+		Artifacts: []Artifact{
+			{Path: "rust/libmacros.so", Kind: KindProcMacro, Size: 6, SHA256: sum("macros"), RustcVersion: rustc, Machine: "EM_X86_64", Class: "ELFCLASS64"},
+			{Path: "rust/libcore.rmeta", Kind: KindRmeta, Size: 4, SHA256: sum("core"), RustcVersion: rustc},
+		},
+	}
+}
+
+func TestMarshalGoldenCross(t *testing.T) {
+	m := crossSample()
+	require.NoError(t, m.Validate())
+	golden(t, "cross.manifest", m.Marshal())
+	got, err := Parse(m.Marshal())
+	require.NoError(t, err)
+	assert.Equal(t, "amd64", got.ProcMacroArch)
+	assert.Equal(t, m.Marshal(), got.Marshal())
+	assert.NotContains(t, string(sample().Marshal()), "Proc-Macro-Architecture", "a native set's manifest is unchanged")
+}
+
 func TestMarshalDeterministic(t *testing.T) {
 	a, b := sample(), sample()
 	b.Artifacts[0], b.Artifacts[3] = b.Artifacts[3], b.Artifacts[0]
@@ -144,6 +168,8 @@ func TestParseErrors(t *testing.T) {
 		{"machine on rmeta", art(ok("a") + "\nMachine: EM_X86_64"), "proc-macro artifacts only"},
 		{"rustc on target spec", art("Path: scripts/target.json", "Kind: target-spec", "Size: 1", "SHA256: "+h, "Rustc-Version: x"), "no Rustc-Version"},
 		{"path in first stanza", head + "Path: x\n", "has no Path"},
+		{"empty proc-macro architecture", head + "Proc-Macro-Architecture:\n", "line 6: Proc-Macro-Architecture: empty"},
+		{"bad proc-macro architecture", head + "Proc-Macro-Architecture: amd64 arm64\n", `line 6: Proc-Macro-Architecture "amd64 arm64": character ' ' not allowed`},
 		{"not utf8", head + "\nPath: \xff\n", "line 7: not UTF-8"},
 		{"too big", strings.Repeat("X: y\n", MaxBytes/5+1), "more than 1048576"},
 		{"too many stanzas", head + strings.Repeat("\nX: y\n", MaxArtifacts+1), "more than 10000 artifacts"},

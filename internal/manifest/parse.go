@@ -150,6 +150,12 @@ func Parse(data []byte) (*Manifest, error) {
 		}
 		*x.dst = f.value
 	}
+	if f, ok := h.get("Proc-Macro-Architecture"); ok {
+		if err := checkToken("Proc-Macro-Architecture", f.value); err != nil {
+			return nil, fmt.Errorf("line %d: %w", f.line, err)
+		}
+		m.ProcMacroArch = f.value
+	}
 	if _, ok := h.get("Path"); ok {
 		return nil, fmt.Errorf("stanza at line %d: the first stanza describes the set and has no Path", h.line)
 	}

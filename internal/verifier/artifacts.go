@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/afero"
 
+	"github.com/linux-librust/linux-librust/internal/debarch"
 	"github.com/linux-librust/linux-librust/internal/dylib"
 	"github.com/linux-librust/linux-librust/internal/layout"
 	"github.com/linux-librust/linux-librust/internal/manifest"
@@ -147,7 +148,7 @@ func (r *run) checkProcMacro(a manifest.Artifact, p string, f io.ReaderAt, size 
 		r.add("procmacro-host-unknown", Warning, p, "", "cannot tell whether this machine can load a %s proc macro", info.Arch)
 	} else if !host.CanLoad(info.Arch) {
 		r.add("procmacro-foreign-machine", Error, p,
-			"install the linux-librust package built on "+archName(*host)+", or build modules on a "+archName(info.Arch)+" machine",
+			"install "+r.setFor(*host)+", or build modules on a "+archName(info.Arch)+" machine",
 			"built for %s, but rustc on this machine (%s) can only load %s proc macros: the set was cross-built",
 			archName(info.Arch), archName(*host), archName(*host))
 	}
@@ -172,6 +173,17 @@ func (r *run) checkProcMacro(a manifest.Artifact, p string, f io.ReaderAt, size 
 				"exports the proc-macro symbol but its crate header says it is no proc macro")
 		}
 	}
+}
+
+// setFor names the package of this kernel's artifacts whose proc macros run on host:
+// linux-librust-<ABI>-for-<arch> for a set cross-built on another machine than the
+// kernel's (README.md, "Cross builds").
+func (r *run) setFor(host dylib.Arch) string {
+	a, ok := debarch.OfELF(host.Machine.String(), host.Class.String())
+	if !ok || r.manifest == nil {
+		return "the linux-librust package built on " + archName(host)
+	}
+	return a.Package(r.manifest.ABI, r.manifest.Arch) + " (the set built on " + a.Name + ")"
 }
 
 // archName names an architecture for people: "x86_64 (EM_X86_64, 64-bit, little-endian)".

@@ -680,10 +680,9 @@ func TestVerifyCrossBuiltProcMacro(t *testing.T) {
 	f := rep.Findings[0]
 	assert.Equal(t, Error, f.Severity)
 	assert.False(t, rep.Clean())
-	for _, text := range []string{f.Message, f.Fix} {
-		assert.Contains(t, text, "EM_AARCH64 64-bit little-endian")
-		assert.Contains(t, text, host.Machine.String())
-	}
+	assert.Contains(t, f.Message, "EM_AARCH64 64-bit little-endian")
+	assert.Contains(t, f.Message, host.Machine.String())
+	assert.Contains(t, f.Fix, "EM_AARCH64 64-bit little-endian")
 	assert.Contains(t, f.Message, "cross-built")
 	if runtime.GOARCH == "amd64" {
 		assert.Equal(t, "built for EM_AARCH64 64-bit little-endian, but rustc on this machine (EM_X86_64 64-bit little-endian) "+
