@@ -10,7 +10,7 @@ GOFLAGS_BUILD := -trimpath -ldflags='-buildid= -X github.com/linux-librust/linux
 # A short fuzz run per target in `make test`; `make fuzz FUZZTIME=10m` for a long one.
 FUZZTIME ?= 4s
 
-.PHONY: all build test unit fuzz lint stress bench demo integration e2e docs clean
+.PHONY: all build test unit fuzz lint stress bench demo integration e2e e2e-cross docs clean
 
 all: build
 
@@ -53,6 +53,9 @@ integration: build
 
 e2e: build
 	testdata/e2e/run
+
+e2e-cross: build
+	testdata/e2e-cross/run
 
 # Man pages (one per command and linux-librust.8) and the bash completion.
 docs:
