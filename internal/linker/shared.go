@@ -110,9 +110,7 @@ func (s *planner) planShared(sp string, md mode) error {
 	// Leftovers of an interrupted run go in every mode: the lock is held, so no run
 	// is using them.
 	s.cleanTemp(m, "")
-	ch := kbuild.Choose(ms, m.at.owner, s.leaving, s.valid)
-	sh := &sharedState{managed: m, key: key, gone: gone, choice: ch,
-		current: kbuild.Find(ms, m.at.owner), mine: kbuild.Find(ch.Serve, p.abi),
+	sh := &sharedState{managed: m, key: key, gone: gone, current: kbuild.Find(ms, m.at.owner),
 		backedUp: s.backedUp(m, backupRecorded, "")}
 	if md == modeUnlink {
 		switch {
@@ -125,6 +123,8 @@ func (s *planner) planShared(sp string, md mode) error {
 			return nil // the shared path does not serve this ABI
 		}
 	}
+	ch := kbuild.Choose(ms, m.at.owner, s.leaving, s.valid)
+	sh.choice, sh.mine = ch, kbuild.Find(ch.Serve, p.abi)
 	if mine := kbuild.Find(ch.Conflict, p.abi); mine != nil {
 		p.problem(ProblemSharedConflict, sp, "%s", conflictMessage(sp, *mine, ch))
 	}
