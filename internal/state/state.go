@@ -133,7 +133,7 @@ func Parse(data []byte) (Record, error) {
 	}
 	lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
 	if lines[0] != recordHeader {
-		return nil, fmt.Errorf("line 1: %q is not %q", trunc(lines[0]), recordHeader)
+		return nil, fmt.Errorf("line 1: %.60q is not %q", lines[0], recordHeader)
 	}
 	r := Record{}
 	for i, l := range lines[1:] {
@@ -144,7 +144,7 @@ func Parse(data []byte) (Record, error) {
 			ok = false
 		}
 		if !ok {
-			return nil, fmt.Errorf("line %d: %q is not \"backup|dir|link|shared|shared-backup <path>\"", i+2, trunc(l))
+			return nil, fmt.Errorf("line %d: %.60q is not \"backup|dir|link|shared|shared-backup <path>\"", i+2, l)
 		}
 		if err := manifest.CheckPath(p); err != nil {
 			return nil, fmt.Errorf("line %d: %w", i+2, err)
@@ -156,13 +156,6 @@ func Parse(data []byte) (Record, error) {
 		r[e] = true
 	}
 	return r, nil
-}
-
-func trunc(s string) string {
-	if len(s) > 60 {
-		return s[:60] + "…"
-	}
-	return s
 }
 
 // Path returns the path of abi's record.

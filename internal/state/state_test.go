@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -32,6 +33,7 @@ func TestRecordParse(t *testing.T) {
 		"linux-librust-state 1\ndir a":            "truncated",
 		"linux-librust-state 1\ndir\n":            `line 2: "dir" is not`,
 		"linux-librust-state 1\n" + "dir a\x00\n": "not allowed",
+		strings.Repeat("x", 100) + "\n":           `line 1: "` + strings.Repeat("x", 60) + `" is not`,
 	} {
 		_, err := Parse([]byte(in))
 		require.Error(t, err, in)
