@@ -51,7 +51,8 @@ func Target(sp, abi, rel string) string {
 
 // Owner returns the ABI and the artifact path that a link at sp with target t serves,
 // when the link is the tool's: t is exactly Target(sp, abi, rel) for a valid ABI and an
-// artifact path ending in the link's own name.
+// artifact path ending in the link's own name, in the artifacts tree of abi that serves
+// this machine (layout.Artifacts: the native set, or the set built for this machine).
 func Owner(sp, t string) (abi, rel string, ok bool) {
 	if t == "" || path.IsAbs(t) {
 		return "", "", false
@@ -61,13 +62,15 @@ func Owner(sp, t string) (abi, rel string, ok bool) {
 		if to[i] != '/' {
 			continue
 		}
-		a := layout.ABIFromPath(layout.ArtifactsPattern, to[:i])
-		if a == "" {
-			continue
-		}
-		r := to[i+1:]
-		if manifest.CheckPath(r) == nil && path.Base(r) == path.Base(sp) && Target(sp, a, r) == t {
-			return a, r, true
+		for _, pattern := range layout.ArtifactsPatterns() {
+			a := layout.ABIFromPath(pattern, to[:i])
+			if a == "" {
+				continue
+			}
+			r := to[i+1:]
+			if manifest.CheckPath(r) == nil && path.Base(r) == path.Base(sp) && Target(sp, a, r) == t {
+				return a, r, true
+			}
 		}
 	}
 	return "", "", false

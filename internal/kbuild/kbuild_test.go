@@ -49,6 +49,33 @@ func TestOwner(t *testing.T) {
 	}
 }
 
+// A link into the set built for this machine (a cross build's) is the tool's too, once
+// that set is installed; a link into a native set that is not the one chosen is not.
+func TestOwnerOfBuildSet(t *testing.T) {
+	t.Cleanup(func() { layout.UseBuildSets(nil, "") })
+	const arm = "7.2.13+deb14-arm64"
+	fsys := afero.NewMemMapFs()
+	require.NoError(t, afero.WriteFile(fsys, "/usr/lib/x86_64-linux-gnu/linux-librust-"+arm+"/"+layout.ManifestName, nil, 0o644))
+	layout.UseBuildSets(fsys, "x86_64-linux-gnu")
+	sp := kb + "/scripts/rust_is_available.sh"
+	for _, tt := range []struct {
+		target, abi string
+	}{
+		{"../../x86_64-linux-gnu/linux-librust-" + arm + "/scripts/rust_is_available.sh", arm},
+		{"../../linux-librust-" + arm + "/scripts/rust_is_available.sh", ""},
+		{"../../linux-librust-" + amd64 + "/scripts/rust_is_available.sh", amd64},
+		{"../../aarch64-linux-gnu/linux-librust-" + arm + "/scripts/rust_is_available.sh", ""},
+	} {
+		a, rel, ok := Owner(sp, tt.target)
+		assert.Equal(t, tt.abi != "", ok, tt.target)
+		assert.Equal(t, tt.abi, a, tt.target)
+		if ok {
+			assert.Equal(t, "scripts/rust_is_available.sh", rel)
+			assert.Equal(t, tt.target, Target(sp, a, rel), "Target is Owner's inverse")
+		}
+	}
+}
+
 func TestDir(t *testing.T) {
 	for p, want := range map[string]string{
 		sp:                           kb,
