@@ -11,8 +11,6 @@ import (
 	"io"
 	"strings"
 
-	"github.com/golang/snappy"
-
 	"github.com/linux-librust/linux-librust/internal/rmeta"
 )
 
@@ -154,7 +152,7 @@ func (info *Info) readSection(r io.ReaderAt, s *elfSection) (*rmeta.Info, error)
 	}
 	info.Compressed = true
 	blob := newHeadTail()
-	total, err := io.Copy(blob, io.LimitReader(snappy.NewReader(payload), MaxDecompressed+1))
+	total, err := io.Copy(blob, io.LimitReader(newSnappyReader(payload), MaxDecompressed+1))
 	if err != nil {
 		return nil, fmt.Errorf("%w: snappy: %w", ErrBadSection, err)
 	}
