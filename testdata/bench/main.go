@@ -66,7 +66,11 @@ func main() {
 		check(os.MkdirAll(dir, 0o755))
 		s.fn(dir)
 	}
-	fmt.Printf("\nsummary (ratios of medians)\n\n| comparison | ours | theirs | ratio | goal |\n|---|---|---|---|---|\n")
+	fmt.Printf("\nsummary (ratios of medians, %d runs each)\n", *runs)
+	if set != nil {
+		fmt.Printf("data set: %s: %d files, %d MB\n", set.name, set.files, set.bytes/1e6)
+	}
+	fmt.Printf("\n| comparison | ours | theirs | ratio | goal |\n|---|---|---|---|---|\n")
 	for _, f := range summary {
 		fmt.Printf("| %s | %s | %s | %s | %s |\n", f.what, f.ours, f.theirs, f.ratio, f.goal)
 	}
@@ -159,7 +163,7 @@ func verify(dir string, set *artifactSet) {
 	beyond := median(q[0]) - median(q[1])
 	fmt.Printf("\nquick verify of that set: %s; status of it: %s; beyond status: %s (goal ≤ 2 ms)\n",
 		ms(median(q[0])), ms(median(q[1])), ms(beyond))
-	summary = append(summary, figure{"quick `verify` beyond `status` (" + set.name + ")", ms(median(q[0])), ms(median(q[1])),
+	summary = append(summary, figure{"quick `verify` beyond `status`", ms(median(q[0])), ms(median(q[1])),
 		ms(beyond) + " beyond", "≤ 2 ms"})
 }
 
@@ -171,6 +175,7 @@ type artifactSet struct {
 	artifacts string // collected artifacts tree
 	headers   string // headers tree: Makefile and .config
 	bytes     int64  // size of the artifacts
+	files     int    // number of artifacts
 }
 
 func (s *artifactSet) root(dir string) string {
@@ -212,6 +217,7 @@ func makeSet(dir string) *artifactSet {
 	check(filepath.Walk(s.artifacts, func(p string, fi os.FileInfo, err error) error {
 		if err == nil && fi.Mode().IsRegular() && !strings.HasPrefix(fi.Name(), "linux-librust.") && fi.Name() != "SHA256SUMS" {
 			s.bytes += fi.Size()
+			s.files++
 		}
 		return err
 	}))
