@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"sort"
+	"strings"
 	"syscall"
 
 	"github.com/linux-librust/linux-librust/internal/layout"
@@ -51,13 +52,22 @@ func (e *Engine) execute(p *plan) error {
 	for _, a := range p.actions {
 		if err := e.do(p, a); err != nil {
 			runErr = fmt.Errorf("%s: %w; run linux-librust repair %s once the cause is fixed", a, err, p.abi)
+			if a.Op == OpMkdir && errors.Is(err, fs.ErrExist) && !p.old.Has(state.Dir, a.rel) {
+				// Someone else made the directory meanwhile: it is not the tool's.
+				delete(pres[0], state.Entry{Kind: state.Dir, Path: a.rel})
+			}
 			break
 		}
 	}
 	for i, rs := range recs {
-		final, err := e.observe(rs.abi, pres[i])
+		final, err := e.observe(p.headersOf(e, rs.abi), rs.abi, pres[i])
 		if err != nil {
 			return errors.Join(runErr, err)
+		}
+		if i == 0 && errors.Is(runErr, errMoved) {
+			// What is at the headers path now is not the tree the plan inspected: the
+			// record keeps every entry until a run sees the tree again.
+			final = pres[0]
 		}
 		if !final.Equal(pres[i]) || i == 0 && p.recordTemp {
 			if err := state.Write(e.FS, rs.abi, final); err != nil {
@@ -68,10 +78,10 @@ func (e *Engine) execute(p *plan) error {
 	return runErr
 }
 
-// observe returns the entries of the record r of abi that still have something on disk.
-func (e *Engine) observe(abi string, r state.Record) (state.Record, error) {
+// observe returns the entries of the record r of abi, whose headers tree is at headers,
+// that still have something on disk.
+func (e *Engine) observe(headers, abi string, r state.Record) (state.Record, error) {
 	out := state.Record{}
-	headers := layout.Headers(abi)
 	for en := range r {
 		l := path.Join(headers, en.Path)
 		var keep bool
@@ -86,11 +96,11 @@ func (e *Engine) observe(abi string, r state.Record) (state.Record, error) {
 			}
 		case state.Link:
 			var m managed
-			m, err = e.inspect(l, target(abi, en.Path))
+			m, err = e.inspect(l, target(headers, abi, en.Path))
 			keep = m.at.k == ours || m.temp.k == ours
 		case state.Backup:
 			var m managed
-			m, err = e.inspect(l, target(abi, en.Path))
+			m, err = e.inspect(l, target(headers, abi, en.Path))
 			keep = m.hasBackup()
 		case state.Shared:
 			var m managed
@@ -127,6 +137,9 @@ func isAbsent(err error) bool {
 // handle: a directory on the way renamed or exchanged with a link meanwhile cannot
 // redirect it into another tree.
 func (e *Engine) do(p *plan, a Action) error {
+	if err := e.samePlace(p, a.Path); err != nil {
+		return err
+	}
 	d, base, err := e.at(a.Path)
 	if err != nil {
 		return err
@@ -180,7 +193,7 @@ func (e *Engine) do(p *plan, a Action) error {
 		// dpkg does not take the lock: check again just before removing.
 		want := a.want
 		if want == "" {
-			want = target(p.abi, a.rel)
+			want = target(p.headers, p.abi, a.rel)
 		}
 		if k, _, err := lstatIn(d, base, want); err != nil {
 			return err
@@ -215,6 +228,52 @@ func (e *Engine) do(p *plan, a Action) error {
 		e.event(logger.Info, a.Op.kind(), p.abi, a.Path, true, "%s", a)
 	}
 	return d.Sync()
+}
+
+// samePlace checks, for a path in the headers tree, that the headers tree is still where
+// the plan found it: its path reaches the very directory the plan inspected (a link
+// above it followed, layout.HeadersDir). A link above it that appeared or went since
+// would otherwise move the change into another tree.
+func (e *Engine) samePlace(p *plan, at string) error {
+	if !strings.HasPrefix(at, p.headers+"/") || p.headersID == nil {
+		return nil
+	}
+	h, err := layout.HeadersDir(e.FS, p.abi)
+	if err == nil && h == p.headers {
+		var id *fileID
+		if id, err = e.dirID(h); err == nil && id != nil && *id == *p.headersID {
+			return nil
+		}
+	}
+	return fmt.Errorf("%s: %w", layout.Headers(p.abi), errMoved)
+}
+
+// errMoved: the headers tree is not where the plan found it any more.
+var errMoved = errors.New("the headers tree is not where it was when linux-librust started (a directory above it was renamed or replaced by a link meanwhile): nothing changed there; rerun once nothing else changes it")
+
+// fileID identifies a file: device and inode.
+type fileID struct{ dev, ino uint64 }
+
+// dirID returns the identity of the directory dir, opened free of links; nil when it
+// does not exist.
+func (e *Engine) dirID(dir string) (*fileID, error) {
+	d, err := e.FS.OpenDir(dir)
+	if isAbsent(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	fi, err := d.Stat()
+	if err != nil {
+		return nil, err
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return nil, fmt.Errorf("stat %s: no device and inode", dir)
+	}
+	return &fileID{uint64(st.Dev), st.Ino}, nil
 }
 
 // backup moves the object name of d aside to its backup name, so that the link can

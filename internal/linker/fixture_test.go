@@ -55,6 +55,9 @@ func newFixture(t *testing.T) *fixture {
 	return &fixture{t: t, root: root, fs: fsys}
 }
 
+// host returns the host path of p.
+func (f *fixture) host(p string) string { return filepath.Join(f.root, p) }
+
 func (f *fixture) write(p, content string) {
 	f.t.Helper()
 	require.NoError(f.t, f.fs.MkdirAll(path.Dir(p), 0o755))
@@ -140,7 +143,7 @@ func linked(tree map[string]string, abi string, paths, dirs, backups []string) m
 		r.Add(state.Dir, d)
 	}
 	for _, p := range paths {
-		out[h+"/"+p] = treedump.Symlink(target(abi, p))
+		out[h+"/"+p] = treedump.Symlink(target(layout.Headers(abi), abi, p))
 		r.Add(state.Link, p)
 	}
 	for _, b := range backups {

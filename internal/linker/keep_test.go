@@ -14,6 +14,7 @@ import (
 
 	"github.com/linux-librust/linux-librust/internal/layout"
 	"github.com/linux-librust/linux-librust/internal/rootfs"
+	"github.com/linux-librust/linux-librust/internal/state"
 	"github.com/linux-librust/linux-librust/internal/treedump"
 )
 
@@ -117,4 +118,39 @@ func TestForceKeepsForeignObjects(t *testing.T) {
 func cut(s, sep string) string {
 	before, _, _ := strings.Cut(s, sep)
 	return before
+}
+
+// racingFS makes a directory appear just before the tool's mkdir of it, as a package
+// unpacking at the same time would.
+type racingFS struct{ rootfs.FS }
+
+func (f racingFS) OpenDir(name string) (rootfs.Dir, error) {
+	d, err := f.FS.OpenDir(name)
+	if err != nil {
+		return nil, err
+	}
+	return racingDir{d}, nil
+}
+
+type racingDir struct{ rootfs.Dir }
+
+func (d racingDir) Mkdir(name string, perm os.FileMode) error {
+	if err := d.Dir.Mkdir(name, perm); err != nil {
+		return err
+	}
+	return d.Dir.Mkdir(name, perm) // EEXIST: someone else's now
+}
+
+// TestMkdirRaceNotAdopted: a directory someone else makes between the plan and the
+// tool's mkdir is not recorded as the tool's, so unlink never removes it.
+func TestMkdirRaceNotAdopted(t *testing.T) {
+	f := newFixture(t)
+	f.headers(abi, false)
+	f.artifacts(abi, artifactSet)
+	_, err := (&Engine{FS: racingFS{f.fs}}).Link(abi)
+	require.ErrorIs(t, err, os.ErrExist)
+	want := stateDir(f.dump())
+	delete(want, state.Path(abi))
+	require.Contains(t, want, layout.Headers(abi)+"/rust")
+	requireTree(t, want, f.dump(), "no record: nothing of the tool's is on disk")
 }

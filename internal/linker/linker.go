@@ -385,11 +385,11 @@ func (e *Engine) withhold(p *plan) (int, error) {
 	}
 	p.actions = kept
 	var err error
-	if p.intent, err = e.observe(p.abi, p.intent); err != nil {
+	if p.intent, err = e.observe(p.headers, p.abi, p.intent); err != nil {
 		return 0, err
 	}
 	for _, rs := range p.others {
-		if rs.intent, err = e.observe(rs.abi, rs.intent); err != nil {
+		if rs.intent, err = e.observe(e.headersDir(rs.abi), rs.abi, rs.intent); err != nil {
 			return 0, err
 		}
 	}
@@ -419,7 +419,26 @@ func (e *Engine) ABIs() ([]string, error) {
 	return abis, nil
 }
 
-// target is the link target for artifact p: relative, from the link's directory.
-func target(abi, p string) string {
-	return layout.LinkTarget(path.Join(layout.Headers(abi), p), path.Join(layout.Artifacts(abi), p))
+// target is the link target for artifact p of abi in the headers tree at headers (where
+// it is: layout.HeadersDir): relative, from the link's directory.
+func target(headers, abi, p string) string {
+	return layout.LinkTarget(path.Join(headers, p), path.Join(layout.Artifacts(abi), p))
+}
+
+// headersOf returns where the headers tree of abi is: the plan's for its own ABI.
+func (p *plan) headersOf(e *Engine, abi string) string {
+	if abi == p.abi {
+		return p.headers
+	}
+	return e.headersDir(abi)
+}
+
+// headersDir is layout.HeadersDir, or Headers(abi) when that cannot be followed (the
+// plan of abi reports why).
+func (e *Engine) headersDir(abi string) string {
+	h, err := layout.HeadersDir(e.FS, abi)
+	if err != nil {
+		return layout.Headers(abi)
+	}
+	return h
 }

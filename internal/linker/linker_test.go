@@ -19,9 +19,9 @@ import (
 )
 
 func TestTarget(t *testing.T) {
-	assert.Equal(t, "../../../lib/linux-librust-"+abi+"/rust/libcore.rmeta", target(abi, "rust/libcore.rmeta"))
-	assert.Equal(t, "../../lib/linux-librust-"+abi+"/x", target(abi, "x"))
-	assert.Equal(t, "../../../../../lib/linux-librust-"+abi+"/rust/kernel/sub/deep.rmeta", target(abi, "rust/kernel/sub/deep.rmeta"))
+	assert.Equal(t, "../../../lib/linux-librust-"+abi+"/rust/libcore.rmeta", target(layout.Headers(abi), abi, "rust/libcore.rmeta"))
+	assert.Equal(t, "../../lib/linux-librust-"+abi+"/x", target(layout.Headers(abi), abi, "x"))
+	assert.Equal(t, "../../../../../lib/linux-librust-"+abi+"/rust/kernel/sub/deep.rmeta", target(layout.Headers(abi), abi, "rust/kernel/sub/deep.rmeta"))
 }
 
 // TestLinkUnlink: per-file links through real directories, a second link writes
@@ -444,7 +444,7 @@ func TestStaleTemp(t *testing.T) {
 	before := f.dump()
 	h := layout.Headers(abi)
 	// Left by an interrupted run: the temporary link, in a directory the record knows.
-	f.symlink(target(abi, "scripts/target.json"), h+"/scripts/target.json"+layout.TempSuffix)
+	f.symlink(target(layout.Headers(abi), abi, "scripts/target.json"), h+"/scripts/target.json"+layout.TempSuffix)
 	st, err := f.engine().Status(abi)
 	require.NoError(t, err)
 	assert.Equal(t, 1, st.Stale)

@@ -22,6 +22,7 @@ import (
 type plan struct {
 	abi                string
 	headers, artifacts string
+	headersID          *fileID // of the headers directory the plan inspected
 	headersPresent     bool
 	artifactsPresent   bool
 	nothing            string          // why there is nothing to do, when there is not
@@ -159,7 +160,22 @@ func (e *Engine) plan(c *command, abi string) (*plan, error) {
 		return nil, err
 	}
 	p := &plan{abi: abi, headers: layout.Headers(abi), artifacts: layout.Artifacts(abi)}
-	var err error
+	// Directories above the headers tree that are links inside the root are followed, as
+	// dpkg follows them; the plan works on the tree where it is.
+	h, err := layout.HeadersDir(e.FS, abi)
+	var hpe *layout.HeadersPathError
+	if errors.As(err, &hpe) {
+		p.problem(ProblemHeadersPath, hpe.Link, "%v", hpe)
+		p.frozen = true
+		return p, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	p.headers = h
+	if p.headersID, err = e.dirID(h); err != nil && !errors.Is(err, syscall.ELOOP) && !errors.Is(err, syscall.ENOTDIR) {
+		return nil, fmt.Errorf("inspect %s: %w", h, err)
+	}
 	if p.headersPresent, err = e.exists(path.Join(p.headers, "Makefile")); err != nil {
 		return nil, err
 	}
@@ -208,33 +224,28 @@ func (e *Engine) plan(c *command, abi string) (*plan, error) {
 		return nil, err
 	}
 
-	// The links are relative and go up through the headers tree: it and every directory
-	// above it must be real directories, or the targets would resolve elsewhere.
-	for d := p.headers; d != "/"; d = path.Dir(d) {
-		fi, err := e.FS.Lstat(d)
-		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errNotDir) {
-			if d == p.headers && md != modeLink {
-				// Nothing of the tool's can exist in it; the record is pruned. A shared
-				// link in a kbuild tree may still serve this ABI.
-				s := &planner{e: e, c: c, v: v, p: p, dirs: map[string]dirInfo{}, removed: map[string]bool{}, made: map[string]bool{}}
-				if err := s.planAllShared(md); err != nil {
-					return nil, err
-				}
-				if len(p.actions) == 0 {
-					p.nothing = fmt.Sprintf("%s does not exist", p.headers)
-				}
-				return p, nil
+	// The links are relative and go up through the headers tree: it must be a real
+	// directory (those above it are, HeadersDir resolved them), or the targets would
+	// resolve elsewhere.
+	if fi, err := e.FS.Lstat(p.headers); isAbsent(err) {
+		if md != modeLink {
+			// Nothing of the tool's can exist in it; the record is pruned. A shared
+			// link in a kbuild tree may still serve this ABI.
+			s := &planner{e: e, c: c, v: v, p: p, dirs: map[string]dirInfo{}, removed: map[string]bool{}, made: map[string]bool{}}
+			if err := s.planAllShared(md); err != nil {
+				return nil, err
 			}
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("inspect %s: %w", d, err)
-		}
-		if !fi.IsDir() {
-			p.problem(ProblemHeadersPath, d, "%s is not a directory (a symbolic link?); linux-librust leaves %s alone", d, p.headers)
-			p.frozen = true
+			if len(p.actions) == 0 {
+				p.nothing = fmt.Sprintf("%s does not exist", p.headers)
+			}
 			return p, nil
 		}
+	} else if err != nil {
+		return nil, fmt.Errorf("inspect %s: %w", p.headers, err)
+	} else if !fi.IsDir() {
+		p.problem(ProblemHeadersPath, p.headers, "%s is %s, not a directory; linux-librust leaves it alone: make it a directory", p.headers, rootfs.DescribeType(fi.Mode().Type()))
+		p.frozen = true
+		return p, nil
 	}
 
 	if manifestErr != nil {
@@ -395,7 +406,7 @@ func (s *planner) walk(rel string) (parents, error) {
 
 // linkOne plans the link of artifact rel.
 func (s *planner) linkOne(rel string) error {
-	p, l, t := s.p, s.abs(rel), target(s.p.abi, rel)
+	p, l, t := s.p, s.abs(rel), target(s.p.headers, s.p.abi, rel)
 	ps, err := s.walk(rel)
 	if err != nil {
 		return err
@@ -469,7 +480,7 @@ func (s *planner) linkOne(rel string) error {
 
 // unlinkOne plans the removal of what the tool made for rel.
 func (s *planner) unlinkOne(rel string) error {
-	p, l, t := s.p, s.abs(rel), target(s.p.abi, rel)
+	p, l, t := s.p, s.abs(rel), target(s.p.headers, s.p.abi, rel)
 	ps, err := s.walk(rel)
 	if err != nil {
 		return err

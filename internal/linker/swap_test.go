@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/linux-librust/linux-librust/internal/layout"
+	"github.com/linux-librust/linux-librust/internal/state"
 	"github.com/linux-librust/linux-librust/internal/treedump"
 )
 
@@ -68,8 +69,10 @@ func (s *swapper) run(t *testing.T, wg *sync.WaitGroup) {
 }
 
 // TestSwapStress runs link, unlink and link --force in a loop while another thread keeps
-// exchanging the headers directory, its rust/ directory and /usr/src with links to a
-// decoy tree inside the root. No change may reach the decoy, which holds a look-alike of
+// exchanging the headers directory, its rust/ and rust/kernel/ directories with links to
+// a decoy tree inside the root. (A directory above the headers tree that is a link is
+// followed, as dpkg follows it: TestHeadersMovedMeanwhile covers one that changes during
+// a run.) No change may reach the decoy, which holds a look-alike of
 // the tool's link and a regular file where --force moves one aside; afterwards the real
 // tree converges to exactly what runs without the attack make.
 func TestSwapStress(t *testing.T) {
@@ -81,18 +84,19 @@ func TestSwapStress(t *testing.T) {
 		f.headers(abi, false)
 		f.artifacts(abi, artifactSet)
 		f.write(h+"/rust/libmacros.so", "foreign macros, kept by --force")
+		f.write(h+"/rust/kernel/README", "a foreign directory the tool links into")
 		// The decoy: another tree with the same shape.
 		dh := decoy + h
 		f.write(dh+"/Makefile", "decoy\n")
 		f.write(dh+"/rust/libmacros.so", "decoy macros: must survive")
 		f.write(dh+"/rust/kernel/sub/deep.rmeta", "decoy deep")
-		f.symlink(target(abi, "rust/libcore.rmeta"), dh+"/rust/libcore.rmeta")
-		f.symlink(target(abi, "rust/libkernel.rmeta"), dh+"/rust/libkernel.rmeta"+layout.TempSuffix)
+		f.symlink(target(layout.Headers(abi), abi, "rust/libcore.rmeta"), dh+"/rust/libcore.rmeta")
+		f.symlink(target(layout.Headers(abi), abi, "rust/libkernel.rmeta"), dh+"/rust/libkernel.rmeta"+layout.TempSuffix)
 		// The links exchanged with the real directories, relative so that they lead to
 		// the decoy inside the root and on the host alike.
-		f.symlink("../srv/decoy/usr/src", "/usr/src-swap")
 		f.symlink("../../srv/decoy"+h, h+"-swap")
 		f.symlink("../../../../srv/decoy"+h+"/rust", h+"/rust-swap")
+		f.symlink("../../../../../srv/decoy"+h+"/rust/kernel", h+"/rust/kernel-swap")
 		return f
 	}
 
@@ -112,9 +116,9 @@ func TestSwapStress(t *testing.T) {
 		return fd
 	}
 	s := &swapper{pairs: []swapPair{
-		{open("/usr"), "src", "src-swap"},
 		{open("/usr/src"), "linux-headers-" + abi, "linux-headers-" + abi + "-swap"},
 		{open(h), "rust", "rust-swap"},
+		{open(h + "/rust"), "kernel", "kernel-swap"},
 	}}
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -144,6 +148,9 @@ func TestSwapStress(t *testing.T) {
 	e := &Engine{FS: f.fs, Force: true}
 	_, err = e.Link(abi)
 	require.NoError(t, err)
+	got, _ := os.ReadFile(filepath.Join(f.root, state.Path(abi)))
+	want, _ := os.ReadFile(filepath.Join(ref.root, state.Path(abi)))
+	require.Equal(t, string(want), string(got), "the state record after link --force")
 	requireTree(t, forced, f.dump(), "after link --force")
 	_, err = e.Unlink(abi)
 	require.NoError(t, err)

@@ -62,14 +62,26 @@ func (r *rootFS) OpenDir(name string) (Dir, error) {
 	if err != nil {
 		return nil, &os.PathError{Op: "opendir", Path: name, Err: err}
 	}
-	fd, err := openNoLinks(r.fd, rel, unix.O_RDONLY|unix.O_DIRECTORY, r.openat2)
+	// O_PATH first: a link as the last element is then opened itself, told apart by
+	// fstat (O_DIRECTORY|O_NOFOLLOW would say ENOTDIR for it, as for a file).
+	pfd, err := openNoLinks(r.fd, rel, unix.O_PATH, r.openat2)
 	runtime.KeepAlive(r)
-	if err == unix.ENOTDIR {
-		// O_DIRECTORY|O_NOFOLLOW says ENOTDIR for a link as the last element.
-		if fi, lerr := r.Lstat(name); lerr == nil && fi.Mode()&os.ModeSymlink != 0 {
-			err = unix.ELOOP
-		}
+	if err != nil {
+		return nil, &os.PathError{Op: "opendir", Path: name, Err: err}
 	}
+	defer unix.Close(pfd)
+	var st unix.Stat_t
+	if err := unix.Fstat(pfd, &st); err != nil {
+		return nil, &os.PathError{Op: "opendir", Path: name, Err: err}
+	}
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFDIR:
+	case unix.S_IFLNK:
+		return nil, &os.PathError{Op: "opendir", Path: name, Err: unix.ELOOP}
+	default:
+		return nil, &os.PathError{Op: "opendir", Path: name, Err: unix.ENOTDIR}
+	}
+	fd, err := openatRetry(pfd, ".", unix.O_RDONLY|unix.O_DIRECTORY, 0)
 	if err != nil {
 		return nil, &os.PathError{Op: "opendir", Path: name, Err: err}
 	}

@@ -22,12 +22,13 @@ type NotRegularError struct {
 }
 
 func (e *NotRegularError) Error() string {
-	return "is " + describe(e.Type) + ", not a regular file"
+	return "is " + DescribeType(e.Type) + ", not a regular file"
 }
 
 func (e *NotRegularError) Is(target error) bool { return target == ErrNotRegular }
 
-func describe(t fs.FileMode) string {
+// DescribeType names the type bits t of a file: "a FIFO", "a directory", ….
+func DescribeType(t fs.FileMode) string {
 	switch {
 	case t&fs.ModeNamedPipe != 0:
 		return "a FIFO"

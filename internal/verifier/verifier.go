@@ -231,6 +231,17 @@ func (r *run) neededRustc() string {
 // checkHeadersTree tells whether the headers tree exists; without it the checks against
 // .config and the links are skipped.
 func (r *run) checkHeadersTree() bool {
+	// A directory above the tree that is a link the linker cannot follow: link and
+	// repair refuse it, so the link checks would only advise them in vain.
+	if abi := r.manifest.ABI; layout.ValidateABI(abi) == nil && layout.Headers(abi) == r.opts.Headers {
+		var hpe *layout.HeadersPathError
+		if _, err := layout.HeadersDir(r.fsys, abi); errors.As(err, &hpe) {
+			r.add("headers-path", Error, hpe.Link, "make "+hpe.Link+" a directory, or a link to a directory inside the root",
+				"%s is a symbolic link to %s, which %s: linux-librust cannot link the artifacts into %s; the .config and link checks were skipped",
+				hpe.Link, hpe.Target, hpe.Reason, r.opts.Headers)
+			return false
+		}
+	}
 	if fi, err := r.fsys.Stat(r.opts.Headers); err != nil || !fi.IsDir() {
 		r.add("headers-missing", Note, r.opts.Headers, "install linux-headers-"+r.manifest.ABI+" to build modules for this kernel",
 			"the headers tree is missing: the .config and link checks were skipped")

@@ -157,6 +157,16 @@ func TestVerify(t *testing.T) {
 		name: "clean, no rustc",
 		want: []string{"rustc-not-installed"},
 	}, {
+		// The linker refuses such a link: no advice to run repair.
+		name: "/usr/src a link out of the root",
+		opts: Options{RustcVersion: rustcIs(sid)},
+		mutate: func(t *testing.T, fsys rootfs.FS) {
+			require.NoError(t, fsys.MkdirAll("/srv", 0o755))
+			require.NoError(t, fsys.Rename("/usr/src", "/srv/src"))
+			require.NoError(t, fsys.SymlinkIfPossible("../../../srv/src", "/usr/src"))
+		},
+		want: []string{"headers-path /usr/src"},
+	}, {
 		name: "rustc missing",
 		opts: Options{RustcVersion: func() (string, error) { return "", fs.ErrNotExist }},
 		want: []string{"rustc-not-installed"},
