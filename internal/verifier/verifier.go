@@ -1,6 +1,7 @@
 // Package verifier checks an ABI's Rust artifact set against its manifest, its kernel
 // headers and the installed rustc, and says exactly what is wrong: every finding has a
-// stable code, names the file and gives a one-line fix.
+// stable code, names the file and gives a one-line fix. It owns the rule of which
+// rustc reads a set (MatchRustc) and the cache of findings of unchanged sets (Cache).
 package verifier
 
 import (
