@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"strconv"
 	"sync"
 	"time"
 
@@ -17,7 +18,7 @@ import (
 var CacheFile = "/var/cache/linux-librust/checks"
 
 // cacheFormat is the first field of CacheFile; another value makes every entry miss.
-const cacheFormat = 1
+const cacheFormat = 2
 
 // maxCacheEntries bounds the entries kept (one per artifacts tree).
 const maxCacheEntries = 512
@@ -48,9 +49,24 @@ type cacheKey struct {
 }
 
 type cacheEntry struct {
-	Key          cacheKey
+	Key          string // cacheKey.String: one string keeps the file small and fast to read
 	Findings     []cachedFinding
 	RustcVersion string
+}
+
+// String encodes the key as the entry stores it.
+func (k cacheKey) String() string {
+	b := make([]byte, 0, 64*(3+len(k.Artifacts)))
+	b = strconv.AppendQuote(b, k.Host)
+	b = strconv.AppendBool(append(b, ' '), k.Headers)
+	for _, id := range append([]identity{k.Program, k.Manifest, k.Config}, k.Artifacts...) {
+		b = strconv.AppendUint(append(b, ' '), id.Dev, 10)
+		b = strconv.AppendUint(append(b, ':'), id.Ino, 10)
+		b = strconv.AppendInt(append(b, ':'), id.Size, 10)
+		b = strconv.AppendInt(append(b, ':'), id.Mtime, 10)
+		b = strconv.AppendInt(append(b, ':'), id.Ctime, 10)
+	}
+	return string(b)
 }
 
 // cachedFinding is a Finding as stored (Severity as its number).
@@ -93,7 +109,7 @@ func (c *Cache) get(artifacts string, key cacheKey) (cacheEntry, bool) {
 	defer c.mu.Unlock()
 	c.load()
 	e, ok := c.entries[artifacts]
-	if !ok || !sameKey(e.Key, key) {
+	if !ok || e.Key != key.String() {
 		return cacheEntry{}, false
 	}
 	return e, true
@@ -106,7 +122,7 @@ func (c *Cache) put(artifacts string, e cacheEntry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.load()
-	if old, ok := c.entries[artifacts]; ok && sameKey(old.Key, e.Key) {
+	if old, ok := c.entries[artifacts]; ok && old.Key == e.Key {
 		return
 	}
 	for k := range c.entries {
@@ -152,19 +168,6 @@ func (k cacheKey) settled(t time.Time) bool {
 	}
 	for _, a := range k.Artifacts {
 		if a != (identity{}) && !a.Settled(t) {
-			return false
-		}
-	}
-	return true
-}
-
-func sameKey(a, b cacheKey) bool {
-	if a.Program != b.Program || a.Host != b.Host || a.Headers != b.Headers || a.Manifest != b.Manifest ||
-		a.Config != b.Config || len(a.Artifacts) != len(b.Artifacts) {
-		return false
-	}
-	for i := range a.Artifacts {
-		if a.Artifacts[i] != b.Artifacts[i] {
 			return false
 		}
 	}
@@ -250,7 +253,7 @@ func (r *run) contentChecks(headers bool) {
 	if !cacheable || !key.settled(now) {
 		return
 	}
-	e := cacheEntry{Key: key, RustcVersion: r.report.RustcVersion, Findings: []cachedFinding{}}
+	e := cacheEntry{Key: key.String(), RustcVersion: r.report.RustcVersion, Findings: []cachedFinding{}}
 	for _, f := range r.report.Findings[start:] {
 		if transient[f.Code] {
 			return
