@@ -34,17 +34,21 @@ func metaDump(t *testing.T, root string) map[string]string {
 	return tree
 }
 
-// noLinkFS is a file system without hard links: link(2) fails with EOPNOTSUPP.
-type noLinkFS struct{ rootfs.FS }
+// dirFS wraps the Dirs of a file system with wrap, to change what their operations do.
+type dirFS struct {
+	rootfs.FS
+	wrap func(rootfs.Dir) rootfs.Dir
+}
 
-func (f noLinkFS) OpenDir(name string) (rootfs.Dir, error) {
+func (f dirFS) OpenDir(name string) (rootfs.Dir, error) {
 	d, err := f.FS.OpenDir(name)
 	if err != nil {
 		return nil, err
 	}
-	return noLinkDir{d}, nil
+	return f.wrap(d), nil
 }
 
+// noLinkDir is on a file system without hard links: link(2) fails with EOPNOTSUPP.
 type noLinkDir struct{ rootfs.Dir }
 
 func (noLinkDir) Link(oldname, newname string) error {
@@ -77,7 +81,7 @@ func TestForceKeepsForeignObjects(t *testing.T) {
 
 			var fsys rootfs.FS = f.fs
 			if !hardLinks {
-				fsys = noLinkFS{f.fs}
+				fsys = dirFS{f.fs, func(d rootfs.Dir) rootfs.Dir { return noLinkDir{d} }}
 			}
 			e := &Engine{FS: fsys, Force: true, Log: f.log}
 			r, err := e.Link(abi)
@@ -120,18 +124,8 @@ func cut(s, sep string) string {
 	return before
 }
 
-// racingFS makes a directory appear just before the tool's mkdir of it, as a package
+// racingDir makes a directory appear just before the tool's mkdir of it, as a package
 // unpacking at the same time would.
-type racingFS struct{ rootfs.FS }
-
-func (f racingFS) OpenDir(name string) (rootfs.Dir, error) {
-	d, err := f.FS.OpenDir(name)
-	if err != nil {
-		return nil, err
-	}
-	return racingDir{d}, nil
-}
-
 type racingDir struct{ rootfs.Dir }
 
 func (d racingDir) Mkdir(name string, perm os.FileMode) error {
@@ -147,7 +141,7 @@ func TestMkdirRaceNotAdopted(t *testing.T) {
 	f := newFixture(t)
 	f.headers(abi, false)
 	f.artifacts(abi, artifactSet)
-	_, err := (&Engine{FS: racingFS{f.fs}}).Link(abi)
+	_, err := (&Engine{FS: dirFS{f.fs, func(d rootfs.Dir) rootfs.Dir { return racingDir{d} }}}).Link(abi)
 	require.ErrorIs(t, err, os.ErrExist)
 	want := stateDir(f.dump())
 	delete(want, state.Path(abi))

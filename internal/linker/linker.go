@@ -32,8 +32,9 @@
 // exists. links: artifacts whose link is in place, of the artifacts in the manifest.
 // conflicts: problems that link cannot fix by itself (a foreign object in the way, a
 // parent directory that is a symbolic link not into a linux-kbuild tree, a missing
-// artifact, an unreadable manifest, a headers tree reached through a symbolic link,
-// flavours that need different files at one shared path, a damaged state record);
+// artifact, an unreadable manifest, a headers tree that is a link or lies behind one
+// that cannot be followed (layout.HeadersDir), flavours that need different files at
+// one shared path, a damaged state record);
 // Status.Problems lists them. Status never runs Engine.Check: it stays read-only and
 // cheap, and verify reports what the checks find.
 // stale: links of the tool (and leftover temporary links) that repair would remove. The
@@ -174,7 +175,7 @@ const (
 	ProblemRestoreBlocked = "restore-blocked" // a backup cannot go back: its path is taken
 	ProblemArtifact       = "artifact"        // an artifact is missing or not a regular file
 	ProblemManifest       = "manifest"        // the manifest cannot be read
-	ProblemHeadersPath    = "headers-path"    // the headers tree is reached through a link
+	ProblemHeadersPath    = "headers-path"    // the headers tree is a link, or behind one that cannot be followed
 	ProblemSharedConflict = "shared-conflict" // flavours need different files at one shared path
 	ProblemStateRecord    = "state-record"    // the state record cannot be read: the ABI is left alone
 	ProblemCheck          = "check"           // Engine.Check failed (link and repair only)

@@ -32,8 +32,13 @@ func openat2InRoot(root int, rel string, flags int, mode uint32) (int, error) {
 	if flags&(unix.O_CREAT|unix.O_TMPFILE) != 0 {
 		how.Mode = uint64(mode)
 	}
+	return openat2Retry(root, rel, &how)
+}
+
+// openat2Retry is openat2(2), retried after EAGAIN and EINTR.
+func openat2Retry(root int, rel string, how *unix.OpenHow) (int, error) {
 	for range maxRetries {
-		fd, err := unix.Openat2(root, rel, &how)
+		fd, err := unix.Openat2(root, rel, how)
 		if err == unix.EAGAIN || err == unix.EINTR {
 			continue
 		}
@@ -51,18 +56,10 @@ func openNoLinks(root int, rel string, flags int, useOpenat2 bool) (int, error) 
 		fd, _, err := walk(root, rel, flags, 0, true)
 		return fd, err
 	}
-	how := unix.OpenHow{
+	return openat2Retry(root, rel, &unix.OpenHow{
 		Flags:   uint64(flags | unix.O_CLOEXEC),
 		Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS,
-	}
-	for range maxRetries {
-		fd, err := unix.Openat2(root, rel, &how)
-		if err == unix.EAGAIN || err == unix.EINTR {
-			continue
-		}
-		return fd, err
-	}
-	return -1, unix.EAGAIN
+	})
 }
 
 // openat2Supported reports whether the kernel has openat2 with RESOLVE_IN_ROOT.

@@ -21,20 +21,10 @@ func WriteFile(fsys FS, name, tmp string, data []byte, perm os.FileMode) (err er
 	if err := fsys.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("remove stale %s: %w", tmp, err)
 	}
-	f, err := fsys.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = fsys.Chmod(tmp, perm)
-	}
+	_, err = writeNew(fsCopier{fsys}, tmp, perm, func(w io.Writer) (int64, error) {
+		n, err := w.Write(data)
+		return int64(n), err
+	})
 	if err == nil {
 		err = fsys.Rename(tmp, name)
 	}
@@ -81,15 +71,26 @@ func copyFile(c copier, src, dst string, perm os.FileMode, tee io.Writer) (int64
 		return 0, fmt.Errorf("read %s: %w", src, err)
 	}
 	defer in.Close()
-	out, err := c.Create(dst, perm&fs.ModePerm)
+	n, err := writeNew(c, dst, perm, func(w io.Writer) (int64, error) {
+		if tee != nil {
+			w = io.MultiWriter(w, tee)
+		}
+		return io.Copy(w, in)
+	})
 	if err != nil {
-		return 0, fmt.Errorf("create %s: %w", dst, err)
+		return n, fmt.Errorf("copy %s to %s: %w", src, dst, err)
 	}
-	var w io.Writer = out
-	if tee != nil {
-		w = io.MultiWriter(out, tee)
+	return n, nil
+}
+
+// writeNew creates the new file name, has fill write it, fsyncs and closes it and gives
+// it exactly perm whatever the umask.
+func writeNew(c copier, name string, perm os.FileMode, fill func(io.Writer) (int64, error)) (int64, error) {
+	out, err := c.Create(name, perm&fs.ModePerm)
+	if err != nil {
+		return 0, err
 	}
-	n, err := io.Copy(w, in)
+	n, err := fill(out)
 	if err == nil {
 		err = out.Sync()
 	}
@@ -97,12 +98,9 @@ func copyFile(c copier, src, dst string, perm os.FileMode, tee io.Writer) (int64
 		err = cerr
 	}
 	if err == nil {
-		err = c.Chmod(dst, perm)
+		err = c.Chmod(name, perm)
 	}
-	if err != nil {
-		return n, fmt.Errorf("copy %s to %s: %w", src, dst, err)
-	}
-	return n, nil
+	return n, err
 }
 
 // MkdirAll creates dir and its missing parents, each with exactly perm whatever
