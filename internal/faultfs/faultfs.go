@@ -161,7 +161,7 @@ func (f *FS) Rename(oldname, newname string) error {
 	return f.FS.Rename(oldname, newname)
 }
 
-// RenameNoReplace is rootfs.RenameNoReplace on the wrapped FS.
+// RenameNoReplace implements rootfs.FS.
 func (f *FS) RenameNoReplace(oldname, newname string) error {
 	if err := f.op("renamenoreplace", oldname+" "+newname); err != nil {
 		return err

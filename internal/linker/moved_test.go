@@ -11,6 +11,7 @@ import (
 	"github.com/linux-librust/linux-librust/internal/layout"
 	"github.com/linux-librust/linux-librust/internal/state"
 	"github.com/linux-librust/linux-librust/internal/treedump"
+	"github.com/linux-librust/linux-librust/internal/verifier"
 )
 
 // TestMovedUsrSrc: a /usr/src that is a link to a directory inside the root (moved to a
@@ -78,6 +79,8 @@ func TestMovedUsrSrc(t *testing.T) {
 			st, err := e.Status(abi)
 			require.NoError(t, err)
 			require.Equal(t, StateLinked, st.State)
+			// verify, through /usr/src as module builds see it, finds every link good.
+			require.Empty(t, verifier.CheckLinks(f.fs, layout.Headers(abi), layout.Artifacts(abi), allPaths()))
 
 			_, err = e.Unlink(abi)
 			require.NoError(t, err)

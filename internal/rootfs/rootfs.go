@@ -24,8 +24,8 @@
 // on FS: WriteFile (atomic), CopyFile, MkdirAll with an exact mode, SyncDir,
 // ReadFile and OpenRegular.
 //
-// Files returned are *os.File: they have Fd, so flock(2) works, and they are
-// io.ReaderAt, so debug/elf can read them. File.Name is the path as given.
+// Files returned are *os.File: they have Fd, and they are io.ReaderAt, so
+// debug/elf can read them. File.Name is the path as given.
 package rootfs
 
 import (
