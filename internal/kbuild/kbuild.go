@@ -340,13 +340,18 @@ func (v *View) reachedBy(rest string) (map[string][]string, error) {
 }
 
 // Gone reports whether the kbuild tree of sp holds nothing but the directories on the
-// way to sp and the tool's objects at sp (its link, temporary and backup names): its
-// package was removed, and dpkg left the directories only because of them.
+// way to sp, the tool's objects at sp (its link, temporary and backup names) and the
+// tool's links at the other shared paths next to it (scripts/target.json and the Rust
+// availability check share scripts/): its package was removed, and dpkg left the
+// directories only because of them.
 func (v *View) Gone(sp string) (bool, error) {
 	kb := Dir(sp)
 	allowed := map[string]bool{}
 	for _, n := range []string{sp, sp + layout.TempSuffix, sp + layout.BackupSuffix, sp + layout.BackupTempSuffix} {
 		allowed[n] = true
+	}
+	if err := v.allowSiblingLinks(path.Dir(sp), allowed); err != nil {
+		return false, err
 	}
 	for d := path.Dir(sp); ; d = path.Dir(d) {
 		k, err := v.kind(d)
@@ -372,6 +377,34 @@ func (v *View) Gone(sp string) (bool, error) {
 
 // holdsOnly reports whether the directory dir holds only names in allowed; it stops
 // reading at the first other name.
+// allowSiblingLinks adds to allowed the tool's links in dir (at a shared path or its
+// temporary name): links whose target names an artifact they serve (Owner).
+func (v *View) allowSiblingLinks(dir string, allowed map[string]bool) error {
+	if k, err := v.kind(dir); err != nil || k != fs.ModeDir {
+		return err
+	}
+	f, err := v.fs.Open(dir)
+	if err != nil {
+		return fmt.Errorf("list %s: %w", dir, err)
+	}
+	names, err := f.Readdirnames(-1)
+	f.Close()
+	if err != nil {
+		return fmt.Errorf("list %s: %w", dir, err)
+	}
+	for _, n := range names {
+		p := path.Join(dir, n)
+		t, err := v.fs.ReadlinkIfPossible(p)
+		if err != nil {
+			continue // not a link
+		}
+		if _, _, ok := Owner(strings.TrimSuffix(p, layout.TempSuffix), t); ok {
+			allowed[p] = true
+		}
+	}
+	return nil
+}
+
 func (v *View) holdsOnly(dir string, allowed map[string]bool) (bool, error) {
 	f, err := v.fs.Open(dir)
 	if err != nil {

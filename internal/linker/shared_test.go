@@ -440,6 +440,26 @@ func TestSharedSupport(t *testing.T) {
 		requireTree(t, stateDir(before), f.dump())
 	})
 
+	t.Run("headers and kbuild removed first", func(t *testing.T) {
+		f := setup(t)
+		original := f.dump()
+		e := f.engine()
+		_, err := e.Link(amd64)
+		require.NoError(t, err)
+		// What dpkg removes of the headers and linux-kbuild-7.2: all but the tool's
+		// links, two of them in the kbuild tree's scripts/.
+		for _, p := range []string{"/scripts/Makefile.build", "/scripts/basic"} {
+			require.NoError(t, f.fs.RemoveAll(kb+p))
+		}
+		h := layout.Headers(amd64)
+		for _, p := range []string{"/Makefile", "/.config", "/include", "/scripts"} {
+			require.NoError(t, f.fs.RemoveAll(h+p))
+		}
+		_, err = e.Repair([]string{amd64})
+		require.NoError(t, err)
+		requireTree(t, without(without(stateDir(original), kb), h), f.dump())
+	})
+
 	t.Run("kbuild starts shipping it", func(t *testing.T) {
 		f := setup(t)
 		e := f.engine()
