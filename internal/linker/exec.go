@@ -240,7 +240,7 @@ func (e *Engine) samePlace(p *plan, at string) error {
 	}
 	h, err := layout.HeadersDir(e.FS, p.abi)
 	if err == nil && h == p.headers {
-		var id *fileID
+		var id *[2]uint64
 		if id, err = e.dirID(h); err == nil && id != nil && *id == *p.headersID {
 			return nil
 		}
@@ -251,12 +251,9 @@ func (e *Engine) samePlace(p *plan, at string) error {
 // errMoved: the headers tree is not where the plan found it any more.
 var errMoved = errors.New("the headers tree is not where it was when linux-librust started (a directory above it was renamed or replaced by a link meanwhile): nothing changed there; rerun once nothing else changes it")
 
-// fileID identifies a file: device and inode.
-type fileID struct{ dev, ino uint64 }
-
-// dirID returns the identity of the directory dir, opened free of links; nil when it
-// does not exist.
-func (e *Engine) dirID(dir string) (*fileID, error) {
+// dirID returns the device and inode of the directory dir, opened free of links; nil
+// when it does not exist.
+func (e *Engine) dirID(dir string) (*[2]uint64, error) {
 	d, err := e.FS.OpenDir(dir)
 	if isAbsent(err) {
 		return nil, nil
@@ -269,11 +266,11 @@ func (e *Engine) dirID(dir string) (*fileID, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, ok := fi.Sys().(*syscall.Stat_t)
+	id, ok := rootfs.IdentityOf(fi)
 	if !ok {
 		return nil, fmt.Errorf("stat %s: no device and inode", dir)
 	}
-	return &fileID{uint64(st.Dev), st.Ino}, nil
+	return &[2]uint64{id.Dev, id.Ino}, nil
 }
 
 // backup moves the object name of d aside to its backup name, so that the link can

@@ -22,7 +22,7 @@ import (
 type plan struct {
 	abi                string
 	headers, artifacts string
-	headersID          *fileID // of the headers directory the plan inspected
+	headersID          *[2]uint64 // device and inode of the headers directory the plan inspected
 	headersPresent     bool
 	artifactsPresent   bool
 	nothing            string          // why there is nothing to do, when there is not

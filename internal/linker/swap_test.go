@@ -72,17 +72,32 @@ func (s *swapper) run(t *testing.T, wg *sync.WaitGroup) {
 // exchanging the headers directory, its rust/ and rust/kernel/ directories with links to
 // a decoy tree inside the root. (A directory above the headers tree that is a link is
 // followed, as dpkg follows it: TestHeadersMovedMeanwhile covers one that changes during
-// a run.) No change may reach the decoy, which holds a look-alike of
-// the tool's link and a regular file where --force moves one aside; afterwards the real
-// tree converges to exactly what runs without the attack make.
+// a run.) In Debian's layout it also exchanges the shared linux-kbuild scripts/
+// directory, where the tool links target.json. No change may reach the decoy, which
+// holds a look-alike of the tool's link and regular files where --force moves one
+// aside; afterwards the real tree converges to exactly what runs without the attack
+// make. Each layout runs for half the duration.
 func TestSwapStress(t *testing.T) {
-	dur := stressDuration(t)
+	for _, debian := range []bool{false, true} {
+		t.Run(map[bool]string{false: "own scripts", true: "Debian's shared scripts"}[debian], func(t *testing.T) {
+			swapStress(t, debian, stressDuration(t)/2)
+		})
+	}
+}
+
+func swapStress(t *testing.T, debian bool, dur time.Duration) {
 	h := layout.Headers(abi)
 	decoy := "/srv/decoy"
+	kbuild := "/usr/lib/linux-kbuild-7.2"
 	setup := func(t *testing.T) *fixture {
 		f := newFixture(t)
-		f.headers(abi, false)
+		f.headers(abi, debian)
 		f.artifacts(abi, artifactSet)
+		if debian {
+			f.write(kbuild+"/scripts/target.json", "foreign target, kept by --force")
+			f.write(decoy+kbuild+"/scripts/target.json", "decoy target: must survive")
+			f.symlink("../../../../srv/decoy"+kbuild+"/scripts", kbuild+"/scripts-swap")
+		}
 		f.write(h+"/rust/libmacros.so", "foreign macros, kept by --force")
 		f.write(h+"/rust/kernel/README", "a foreign directory the tool links into")
 		// The decoy: another tree with the same shape.
@@ -120,6 +135,9 @@ func TestSwapStress(t *testing.T) {
 		{open(h), "rust", "rust-swap"},
 		{open(h + "/rust"), "kernel", "kernel-swap"},
 	}}
+	if debian {
+		s.pairs = append(s.pairs, swapPair{open(kbuild), "scripts", "scripts-swap"})
+	}
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go s.run(t, &wg)
