@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/linux-librust/linux-librust/internal/debarch"
+	"github.com/linux-librust/linux-librust/internal/dkms"
 	"github.com/linux-librust/linux-librust/internal/layout"
 	"github.com/linux-librust/linux-librust/internal/treedump"
 )
@@ -44,8 +45,13 @@ func TestCrossSets(t *testing.T) {
 	forAmd64 := filepath.Join(root, "usr/lib/x86_64-linux-gnu/linux-librust-"+armABI)
 	pkg := "linux-librust-" + armABI + "-for-amd64"
 
+	// No set yet: a DKMS build waits for the one for this machine.
+	r := run(t, nil, "--root", root, "dkms-prebuild", armABI)
+	assert.Equal(t, dkms.ExitSkipped, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "and "+pkg+" is not installed; fix: apt install "+pkg+" (DKMS")
+
 	// The native set alone: link refuses, status and verify name the package to install.
-	r := run(t, nil, "collect", "--build-dir", filepath.Join(tmp, "native"), "--dest", native)
+	r = run(t, nil, "collect", "--build-dir", filepath.Join(tmp, "native"), "--dest", native)
 	require.Equal(t, ExitOK, r.code, r.stderr)
 	m, err := os.ReadFile(filepath.Join(native, "linux-librust.manifest"))
 	require.NoError(t, err)

@@ -71,7 +71,17 @@ func (a Arch) Native(srcarch string) bool { return a.SrcArch == srcarch }
 // linux-librust-<ABI>-for-<a>.
 func (a Arch) Package(abi, srcarch string) string {
 	if a.Native(srcarch) {
+		return SetPackage(abi, "")
+	}
+	return SetPackage(abi, a.Name)
+}
+
+// SetPackage names the package of abi's Rust artifacts built for building on the Debian
+// architecture forArch: linux-librust-<ABI>-for-<forArch>, or linux-librust-<ABI> for the
+// kernel's native set (forArch empty).
+func SetPackage(abi, forArch string) string {
+	if forArch == "" {
 		return "linux-librust-" + abi
 	}
-	return "linux-librust-" + abi + "-for-" + a.Name
+	return "linux-librust-" + abi + "-for-" + forArch
 }

@@ -38,6 +38,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/linux-librust/linux-librust/internal/debarch"
 	"github.com/linux-librust/linux-librust/internal/layout"
 )
 
@@ -132,6 +133,10 @@ func (m *Manifest) Marshal() []byte {
 	}
 	return b.Bytes()
 }
+
+// Package names the package that ships the set: linux-librust-<ABI>, or
+// linux-librust-<ABI>-for-<arch> for a set cross-built for another machine.
+func (m *Manifest) Package() string { return debarch.SetPackage(m.ABI, m.ProcMacroArch) }
 
 // Sums returns SHA256SUMS exactly as sha256sum writes it: "<hex>  <path>\n", sorted by path.
 func (m *Manifest) Sums() []byte {

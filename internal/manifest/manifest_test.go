@@ -84,6 +84,8 @@ func TestMarshalGoldenCross(t *testing.T) {
 	assert.Equal(t, "amd64", got.ProcMacroArch)
 	assert.Equal(t, m.Marshal(), got.Marshal())
 	assert.NotContains(t, string(sample().Marshal()), "Proc-Macro-Architecture", "a native set's manifest is unchanged")
+	assert.Equal(t, "linux-librust-7.2.13+deb14-arm64-for-amd64", m.Package())
+	assert.Equal(t, "linux-librust-7.2.13+deb14-amd64", sample().Package())
 }
 
 func TestMarshalDeterministic(t *testing.T) {

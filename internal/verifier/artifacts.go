@@ -73,7 +73,7 @@ func (r *run) checkFiles() []manifest.Artifact {
 }
 
 func (r *run) reinstall() string {
-	return "reinstall linux-librust-" + r.manifest.ABI + " (or rerun collect from the kernel build tree)"
+	return "reinstall " + r.manifest.Package() + " (or rerun collect from the kernel build tree)"
 }
 
 // rmetaCodes maps rmeta error kinds to finding codes.
@@ -235,7 +235,7 @@ func (r *run) checkUnlisted() {
 		if fi.IsDir() || rel == layout.ManifestName || rel == layout.SumsName || listed[rel] {
 			return nil
 		}
-		r.add("unlisted-artifact", Warning, p, "remove it, or reinstall linux-librust-"+r.manifest.ABI,
+		r.add("unlisted-artifact", Warning, p, "remove it, or reinstall "+r.manifest.Package(),
 			"a %s in the artifacts tree that the manifest does not list", fileType(fi))
 		return nil
 	})

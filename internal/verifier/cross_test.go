@@ -39,11 +39,14 @@ func TestVerifyCrossSets(t *testing.T) {
 		host     *dylib.Arch
 		wantCode string
 		wantFix  string
+		unlisted bool // a file the manifest does not list is in the tree
 	}{
-		{"native set on arm64", native, "sid/libsamplemacro.aarch64.so", "EM_AARCH64", "", arm64, "", ""},
-		{"native set on amd64", native, "sid/libsamplemacro.aarch64.so", "EM_AARCH64", "", amd64, foreign, amdFix},
-		{"set for amd64 on amd64", forAmd, "sid/libsamplemacro.so", "EM_X86_64", "amd64", amd64, "", ""},
-		{"set for amd64 on arm64", forAmd, "sid/libsamplemacro.so", "EM_X86_64", "amd64", arm64, foreign, armFix},
+		{"native set on arm64", native, "sid/libsamplemacro.aarch64.so", "EM_AARCH64", "", arm64, "", "", false},
+		{"native set on amd64", native, "sid/libsamplemacro.aarch64.so", "EM_AARCH64", "", amd64, foreign, amdFix, false},
+		{"set for amd64 on amd64", forAmd, "sid/libsamplemacro.so", "EM_X86_64", "amd64", amd64, "", "", false},
+		{"set for amd64 on arm64", forAmd, "sid/libsamplemacro.so", "EM_X86_64", "amd64", arm64, foreign, armFix, false},
+		{"set for amd64, an unlisted file", forAmd, "sid/libsamplemacro.so", "EM_X86_64", "amd64", amd64, "unlisted-artifact",
+			"remove it, or reinstall linux-librust-" + armABI + "-for-amd64", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -66,6 +69,9 @@ func TestVerifyCrossSets(t *testing.T) {
 				require.NoError(t, afero.WriteFile(fsys, path.Join(tt.tree, p), f.data, 0o644))
 			}
 			require.NoError(t, manifest.Write(fsys, tt.tree, m))
+			if tt.unlisted {
+				require.NoError(t, afero.WriteFile(fsys, path.Join(tt.tree, "rust/libextra.rmeta"), sample(t, "sid/libsample.rmeta"), 0o644))
+			}
 			require.NoError(t, fsys.MkdirAll(armHdr, 0o755))
 			require.NoError(t, afero.WriteFile(fsys, path.Join(armHdr, ".config"), []byte(cfg), 0o644))
 
@@ -74,7 +80,11 @@ func TestVerifyCrossSets(t *testing.T) {
 				assert.Empty(t, rep.Findings)
 				return
 			}
-			require.Equal(t, []string{tt.wantCode + " " + path.Join(tt.tree, "rust/libmacros.so")}, codes(rep.Findings))
+			at := "rust/libmacros.so"
+			if tt.unlisted {
+				at = "rust/libextra.rmeta"
+			}
+			require.Equal(t, []string{tt.wantCode + " " + path.Join(tt.tree, at)}, codes(rep.Findings))
 			assert.Equal(t, tt.wantFix, rep.Findings[0].Fix)
 		})
 	}

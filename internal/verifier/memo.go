@@ -21,7 +21,8 @@ func identityOf(fi os.FileInfo) (identity, bool) { return rootfs.IdentityOf(fi) 
 type configFacts struct {
 	readErr  error // the file cannot be read
 	sha256   string
-	parseErr error // config-invalid
+	arch     string // SRCARCH, from the header line
+	parseErr error  // config-invalid
 	rust     kconfig.Tristate
 	rustErr  error
 	version  string
@@ -63,6 +64,7 @@ func readConfig(fsys rootfs.FS, p string) *configFacts {
 	if err != nil {
 		f.parseErr = err
 	} else {
+		f.arch = c.Arch()
 		f.rust, f.rustErr = c.Bool("CONFIG_RUST")
 		f.version, f.hasVer, f.verErr = c.String("CONFIG_RUSTC_VERSION_TEXT")
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 
+	"github.com/linux-librust/linux-librust/internal/debarch"
 	"github.com/linux-librust/linux-librust/internal/kconfig"
 	"github.com/linux-librust/linux-librust/internal/layout"
 	"github.com/linux-librust/linux-librust/internal/rootfs"
@@ -60,8 +61,13 @@ func CheckBuild(fsys rootfs.FS, abi string, installed func() (string, error)) Bu
 			"%s: the kernel is built without Rust support (CONFIG_RUST): no Rust module can be built for it", abi)
 	}
 	if _, err := fsys.Stat(artifacts); err != nil {
-		return notYet("artifacts-missing", artifacts, "apt install linux-librust-"+abi+" (DKMS then builds its modules by itself)",
-			"%s: Rust modules need the kernel's Rust artifacts, and linux-librust-%s is not installed", abi, abi)
+		// The set for this machine: the native one, or one cross-built for it.
+		pkg := debarch.SetPackage(abi, "")
+		if h, ok := debarch.Host(); ok && c.arch != "" {
+			pkg = h.Package(abi, c.arch)
+		}
+		return notYet("artifacts-missing", artifacts, "apt install "+pkg+" (DKMS then builds its modules by itself)",
+			"%s: Rust modules need the kernel's Rust artifacts, and %s is not installed", abi, pkg)
 	}
 	rep := Verify(fsys, Options{Headers: headers, Artifacts: artifacts, Links: true})
 	out := BuildCheck{Readiness: Ready}
