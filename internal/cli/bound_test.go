@@ -1,11 +1,14 @@
 package cli
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -13,6 +16,7 @@ import (
 	"github.com/linux-librust/linux-librust/internal/layout"
 	"github.com/linux-librust/linux-librust/internal/manifest"
 	"github.com/linux-librust/linux-librust/internal/rootfs"
+	"github.com/linux-librust/linux-librust/internal/verifier"
 )
 
 // TestVerifyFullBoundedMemory runs verify --full as a process on a set whose largest
@@ -67,4 +71,46 @@ func TestVerifyFullUnreadableByUsers(t *testing.T) {
 	assert.Equal(t, ExitProblems, r.code, r.stdout)
 	assert.Contains(t, r.stdout, abi+": warning: artifact-not-world-readable: "+p+": mode 0000: module builds as a user other than root cannot read it; fix: chmod a+r "+p)
 	assert.NotContains(t, r.stdout, "ok (")
+}
+
+// TestLinkUsesTheCheckCache: a run of the program keeps what the quick checks found in
+// the root's check cache, and the next link still sees an artifact damaged in place
+// since (same size, same modification time).
+func TestLinkUsesTheCheckCache(t *testing.T) {
+	old := rootfs.SettleTime
+	rootfs.SettleTime = -time.Hour // the files were just made: let the cache keep them
+	t.Cleanup(func() { rootfs.SettleTime = old })
+	root := collected(t)
+	runCached := func(args ...string) result {
+		var out, errb bytes.Buffer
+		a := &App{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, LockWait: 5 * time.Second,
+			Getenv: func(string) string { return "" }, CheckCache: true}
+		code := a.Run(append([]string{"linux-librust", "--root", root}, args...))
+		return result{code, out.String(), errb.String()}
+	}
+	r := runCached("link", abi)
+	require.Equal(t, ExitOK, r.code, r.stderr)
+	cache := filepath.Join(root, verifier.CacheFile)
+	require.FileExists(t, cache)
+	filled, err := os.Stat(cache)
+	require.NoError(t, err)
+	require.Equal(t, ExitOK, runCached("link", abi).code)
+	again, err := os.Stat(cache)
+	require.NoError(t, err)
+	assert.Equal(t, filled.ModTime(), again.ModTime(), "answered from the cache")
+
+	time.Sleep(20 * time.Millisecond) // past the tick of the change times kept
+	p := filepath.Join(root, layout.Artifacts(abi), "rust/libkernel.rmeta")
+	fi, err := os.Stat(p)
+	require.NoError(t, err)
+	f, err := os.OpenFile(p, os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, err = f.WriteAt([]byte("x"), 0)
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	require.NoError(t, os.Chtimes(p, fi.ModTime(), fi.ModTime()))
+	require.NoError(t, os.Remove(filepath.Join(root, layout.Headers(abi), "rust/libkernel.rmeta")))
+	r = runCached("link", abi)
+	assert.Equal(t, ExitProblems, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "rmeta-not-metadata")
 }
