@@ -270,9 +270,10 @@ dkms_two_flavours() {
 	inroot "dkms unbuild $dkms_mod/$dkms_ver -k $cabi && dkms install $dkms_mod/$dkms_ver -k $cabi" >"$work/dkms-f3.log" 2>&1 ||
 		{ tail -n 30 "$work/dkms-f3.log"; fail "the DKMS rebuild for $cabi failed after the other flavour's artifacts went"; }
 	dkms_status "$cabi" installed
-	# --autoremove: the image's dependencies (linux-base-<ABI>, …) go with it.
-	apt_clean dkms-f4.log purge --autoremove rust-e2e-dkms linux-librust-cloud-amd64 "linux-librust-$cabi" linux-headers-amd64 \
-		linux-headers-cloud-amd64 "linux-headers-$ABI" "linux-headers-$cabi" "linux-headers-$KVER-common" "linux-kbuild-$KVER" "$cimg"
+	apt_clean dkms-f4.log purge rust-e2e-dkms linux-librust-cloud-amd64 "linux-librust-$cabi" linux-headers-amd64 \
+		linux-headers-cloud-amd64 "linux-headers-$ABI" "linux-headers-$cabi" "linux-headers-$KVER-common" "linux-kbuild-$KVER"
+	# Then the image, with its dependencies (linux-base-<ABI>, …).
+	apt_clean dkms-f5.log purge --autoremove "$cimg"
 	dkms_expect_clean
 	return "$rc"
 }
