@@ -27,13 +27,18 @@ lint:
 	  if [ -n "$$out" ]; then echo "gofmt would change: $$out"; exit 1; fi
 	$(GO) vet ./...
 
-# Runs every fuzz target for FUZZTIME; the seed corpora also run in `unit`.
+# Runs every fuzz target for FUZZTIME; the seed corpora also run in `unit`. A failing
+# input is saved under the package's testdata/fuzz and replayed by the second run, so a
+# real failure fails twice; a fuzzing process lost on a loaded machine (the output says
+# so) is shown and retried once.
 fuzz:
-	@set -e; for pkg in $$($(GO) list ./...); do \
+	@set -e; log=$$(mktemp); trap 'rm -f "$$log"' EXIT; \
+	for pkg in $$($(GO) list ./...); do \
 	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
 	    echo "fuzz $$pkg $$t ($(FUZZTIME))"; \
-	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg >/dev/null || \
-	      { $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; exit 1; }; \
+	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg >"$$log" 2>&1 || \
+	      { cat "$$log"; echo "fuzz $$pkg $$t failed; running it again"; \
+	        $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; }; \
 	  done; \
 	done
 
