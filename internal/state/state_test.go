@@ -34,6 +34,7 @@ func TestRecordParse(t *testing.T) {
 		"linux-librust-state 1\ndir\n":            `line 2: "dir" is not`,
 		"linux-librust-state 1\n" + "dir a\x00\n": "not allowed",
 		strings.Repeat("x", 100) + "\n":           `line 1: "` + strings.Repeat("x", 60) + `" is not`,
+		recordHeader + "\n" + strings.Repeat("dir a\n", maxRecordBytes/6): "larger than 1048576 bytes",
 	} {
 		_, err := Parse([]byte(in))
 		require.Error(t, err, in)
@@ -89,6 +90,25 @@ func TestWriteRead(t *testing.T) {
 		"/var/lib":               treedump.Dir(0o755),
 		"/var/lib/linux-librust": treedump.Dir(0o755),
 	}, treedump.Dump(t, root), "an empty record is no file")
+}
+
+// TestWriteEmptyRemovesTemp: emptying a record also removes the temporary file an
+// interrupted write left, so that nothing of the ABI stays.
+func TestWriteEmptyRemovesTemp(t *testing.T) {
+	root := t.TempDir()
+	fsys, err := rootfs.New(root)
+	require.NoError(t, err)
+	dir := filepath.Join(root, layout.StateDir)
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(root, TempPath(abi)), []byte("linux-librust-state 1\ndir a\n"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(root, Path(abi)), []byte("linux-librust-state 1\ndir a\n"), 0o644))
+
+	require.NoError(t, Write(fsys, abi, Record{}))
+	assert.Equal(t, map[string]string{
+		"/var":                   treedump.Dir(0o755),
+		"/var/lib":               treedump.Dir(0o755),
+		"/var/lib/linux-librust": treedump.Dir(0o755),
+	}, treedump.Dump(t, root))
 }
 
 // TestReadDamaged: anything but a regular file that parses is a *DamagedError, at once.
