@@ -106,8 +106,12 @@ func (a *App) verify(abi string, opts verifier.Options) verifier.Report {
 	return verifier.Verify(a.fs, opts)
 }
 
-// explainReport reports, as debug events (-v), what verify looked at for r.
+// explainReport reports, as debug events (-v), what verify looked at for r. Without
+// -v it does nothing: it would run rustc for a set that needs none.
 func (a *App) explainReport(r verifier.Report) {
+	if !a.opts.verbose {
+		return
+	}
 	for _, p := range r.Paths {
 		a.log.Debugf("%s: checked %s", r.ABI, p)
 	}

@@ -3,13 +3,16 @@ package cli
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/linux-librust/linux-librust/internal/toolchain"
 	"github.com/linux-librust/linux-librust/internal/treedump"
 )
 
@@ -78,4 +81,21 @@ func TestLinkRefusesABrokenSet(t *testing.T) {
 	assert.True(t, strings.Contains(r.stderr, "--force"), r.stderr)
 	assert.Equal(t, treedump.Symlink("../../../lib/linux-librust-"+abi+"/rust/libkernel.rmeta"),
 		treedump.Dump(t, headers)["/rust/libkernel.rmeta"])
+}
+
+// Without -v, verify runs the installed rustc only for a set whose version it must
+// compare: an ABI without artifacts needs none.
+func TestVerifyRunsRustcOnlyWhenNeeded(t *testing.T) {
+	asked := 0
+	var out, errb strings.Builder
+	a := &App{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, LockWait: 5 * time.Second,
+		Getenv: func(string) string { return "" },
+		installed: &toolchain.Rustc{Root: "/", LookPath: func(string) (string, error) {
+			asked++
+			return "", exec.ErrNotFound
+		}}}
+	code := a.Run([]string{"linux-librust", "--root", t.TempDir(), "verify", abi})
+	assert.Equal(t, ExitProblems, code, errb.String())
+	assert.Contains(t, out.String(), abi+": error: artifacts-missing")
+	assert.Zero(t, asked, "rustc was run for a set that needs none")
 }
