@@ -1,6 +1,7 @@
 package verifier
 
 import (
+	"debug/elf"
 	"path"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/linux-librust/linux-librust/internal/dylib"
 	"github.com/linux-librust/linux-librust/internal/manifest"
 	"github.com/linux-librust/linux-librust/internal/rootfs"
 )
@@ -79,6 +81,18 @@ func TestCacheNeverHidesAChange(t *testing.T) {
 			t.Cleanup(func() { programIdentity = old })
 			programIdentity = func() (identity, bool) { id, ok := old(); id.Ino++; return id, ok }
 		}, ""},
+		{"headers tree removed", func(t *testing.T, fsys rootfs.FS) {
+			require.NoError(t, fsys.RemoveAll(headers))
+		}, "headers-missing"},
+		{"a missing artifact comes back", func(t *testing.T, fsys rootfs.FS) {
+			p := path.Join(artifacts, "rust/libnocore.rmeta")
+			require.NoError(t, fsys.Rename(p, p+".away"))
+			c := &Cache{FS: fsys}
+			rep := Verify(fsys, Options{Headers: headers, Artifacts: artifacts, Cache: c})
+			require.Contains(t, rep.Codes(), "artifact-missing")
+			require.NoError(t, c.Flush()) // the set without it is cached
+			require.NoError(t, fsys.Rename(p+".away", p))
+		}, ""},
 		{"damaged cache file", func(t *testing.T, fsys rootfs.FS) {
 			require.NoError(t, afero.WriteFile(fsys, CacheFile, []byte(`{"Format":1,"Entries":{"`), 0o644))
 		}, ""},
@@ -116,6 +130,19 @@ func TestCacheNeverHidesAChange(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCacheKeysTheHost: the proc macros' verdict depends on the machine they must load
+// on, so an entry made for one host is not used for another.
+func TestCacheKeysTheHost(t *testing.T) {
+	noRacyWindow(t)
+	fsys, opts := cachedClean(t)
+	require.NotEmpty(t, opts.Cache.entries, "the clean set is cached")
+	opts.Host = &dylib.Arch{Machine: elf.EM_AARCH64, Class: elf.ELFCLASS64, Data: elf.ELFDATA2LSB}
+	got := Verify(fsys, opts)
+	assert.Contains(t, got.Codes(), "procmacro-foreign-machine")
+	opts.Cache = nil
+	assert.Equal(t, Verify(fsys, opts), got)
 }
 
 // TestCacheReplays: an entry whose key matches is what the checks report (so a hit
