@@ -39,7 +39,7 @@ type BuildCheck struct {
 // CheckBuild decides whether a Rust module can be built against the headers of abi
 // now, before a module build starts (linux-librust dkms-prebuild); installed is what
 // the installed rustc prints (Options.RustcVersion). The quick checks of Verify with
-// the links decide Broken; a rustc that cannot read the set (MatchRustc) is a warning
+// the links decide Broken; a rustc that cannot read the set (as MatchRustc) is a warning
 // only, since a build may name another compiler (RUSTC=): rustc has the last word.
 func CheckBuild(fsys rootfs.FS, abi string, installed func() (string, error)) BuildCheck {
 	headers, artifacts := layout.Headers(abi), layout.Artifacts(abi)
@@ -80,7 +80,8 @@ func CheckBuild(fsys rootfs.FS, abi string, installed func() (string, error)) Bu
 		}
 		out.Findings = append(out.Findings, f)
 	}
-	if m := MatchRustc(fsys, abi, installed); m.Verdict != toolchain.Matches && m.Verdict != toolchain.Unknown {
+	// rep.RustcVersion is the version text MatchRustc would read again.
+	if m := judgeRustc(abi, rep.RustcVersion, installed); m.Verdict != toolchain.Matches && m.Verdict != toolchain.Unknown {
 		out.Rustc = &m
 	}
 	return out

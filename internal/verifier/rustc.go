@@ -41,11 +41,18 @@ type RustcMatch struct {
 // (*toolchain.Rustc).Version) reads abi's artifacts. It reads the manifest and the
 // headers' .config only, which decide the version text needed as in Verify.
 func MatchRustc(fsys rootfs.FS, abi string, installed func() (string, error)) RustcMatch {
-	m := RustcMatch{ABI: abi}
+	need := ""
 	r := newRun(fsys, Options{Headers: layout.Headers(abi), Artifacts: layout.Artifacts(abi)})
 	if r.readManifest() {
-		m.Need = r.neededRustc()
+		need = r.neededRustc()
 	}
+	return judgeRustc(abi, need, installed)
+}
+
+// judgeRustc compares what the installed rustc prints with need, the version text abi's
+// set needs ("" when it cannot be told: installed is not asked).
+func judgeRustc(abi, need string, installed func() (string, error)) RustcMatch {
+	m := RustcMatch{ABI: abi, Need: need}
 	if m.Need != "" {
 		m.Have, m.Err = installed()
 	}
