@@ -323,9 +323,11 @@ func (s *planner) planAllShared(md mode) error {
 	return nil
 }
 
+// exists reports whether anything, a link included, is at p; a path through a
+// non-directory does not exist.
 func (e *Engine) exists(p string) (bool, error) {
 	_, err := e.FS.Lstat(p)
-	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errNotDir) {
+	if isAbsent(err) {
 		return false, nil
 	}
 	if err != nil {
