@@ -17,7 +17,6 @@ import (
 
 	"github.com/linux-librust/linux-librust/internal/debarch"
 	"github.com/linux-librust/linux-librust/internal/layout"
-	"github.com/linux-librust/linux-librust/internal/linker"
 	"github.com/linux-librust/linux-librust/internal/logger"
 	"github.com/linux-librust/linux-librust/internal/rootfs"
 	"github.com/linux-librust/linux-librust/internal/toolchain"
@@ -275,7 +274,7 @@ func (a *App) completeABIs(cmd *cobra.Command, args []string, toComplete string)
 	if a.openRoot() != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
-	all, err := (&linker.Engine{FS: a.fs}).ABIs()
+	list, err := a.rustABIs()
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
@@ -284,7 +283,7 @@ func (a *App) completeABIs(cmd *cobra.Command, args []string, toComplete string)
 		given[g] = true
 	}
 	var out []cobra.Completion
-	for _, abi := range verifier.RustABIs(a.fs, all) {
+	for _, abi := range list {
 		if strings.HasPrefix(abi, toComplete) && !given[abi] {
 			out = append(out, abi)
 		}

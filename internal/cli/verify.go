@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/linux-librust/linux-librust/internal/layout"
+	"github.com/linux-librust/linux-librust/internal/linker"
 	"github.com/linux-librust/linux-librust/internal/toolchain"
 	"github.com/linux-librust/linux-librust/internal/verifier"
 )
@@ -90,9 +91,10 @@ versions only add fields. Exit status: 0 clean (notes only), 1 findings.`,
 	return c
 }
 
-// rustABIs returns the ABIs under the root that verify --all and status cover.
+// rustABIs returns the ABIs under the root that verify --all, status and the shell
+// completion cover.
 func (a *App) rustABIs() ([]string, error) {
-	all, err := a.engine().ABIs()
+	all, err := (&linker.Engine{FS: a.fs}).ABIs()
 	if err != nil {
 		return nil, err
 	}
