@@ -219,6 +219,21 @@ func TestGone(t *testing.T) {
 			require.NoError(t, r.fs.SymlinkIfPossible(link, sp))
 			r.write(kb+"/README", "x")
 		}, false},
+		{"the link and the tool's link at a sibling shared path", func(r *root) {
+			require.NoError(t, r.fs.RemoveAll(kb+"/scripts/basic"))
+			require.NoError(t, r.fs.SymlinkIfPossible(link, sp))
+			require.NoError(t, r.fs.SymlinkIfPossible("../../linux-librust-"+amd64+"/scripts/rust_is_available.sh", kb+"/scripts/rust_is_available.sh"))
+		}, true},
+		{"a foreign link next to the link", func(r *root) {
+			require.NoError(t, r.fs.RemoveAll(kb+"/scripts/basic"))
+			require.NoError(t, r.fs.SymlinkIfPossible(link, sp))
+			require.NoError(t, r.fs.SymlinkIfPossible("../../linux-librust-"+amd64+"/scripts/other.sh", kb+"/scripts/rust_is_available.sh"))
+		}, false},
+		{"a file next to the link", func(r *root) {
+			require.NoError(t, r.fs.RemoveAll(kb+"/scripts/basic"))
+			require.NoError(t, r.fs.SymlinkIfPossible(link, sp))
+			r.write(kb+"/scripts/Makefile.build", "x")
+		}, false},
 		{"no kbuild tree", func(r *root) { require.NoError(t, r.fs.RemoveAll(kb)) }, false},
 	}
 	for _, tt := range tests {
