@@ -350,7 +350,7 @@ func (v *View) Gone(sp string) (bool, error) {
 	for _, n := range []string{sp, sp + layout.TempSuffix, sp + layout.BackupSuffix, sp + layout.BackupTempSuffix} {
 		allowed[n] = true
 	}
-	if err := v.allowSiblingLinks(path.Dir(sp), allowed); err != nil {
+	if only, err := v.allowSiblingLinks(path.Dir(sp), allowed); err != nil || !only {
 		return false, err
 	}
 	for d := path.Dir(sp); ; d = path.Dir(d) {
@@ -375,36 +375,42 @@ func (v *View) Gone(sp string) (bool, error) {
 	}
 }
 
-// holdsOnly reports whether the directory dir holds only names in allowed; it stops
-// reading at the first other name.
 // allowSiblingLinks adds to allowed the tool's links in dir (at a shared path or its
-// temporary name): links whose target names an artifact they serve (Owner).
-func (v *View) allowSiblingLinks(dir string, allowed map[string]bool) error {
+// temporary name): links whose target names an artifact they serve (Owner). It reports
+// false at the first other name not in allowed: dir then holds more than Gone allows,
+// and no further name is read as a link.
+func (v *View) allowSiblingLinks(dir string, allowed map[string]bool) (bool, error) {
 	if k, err := v.kind(dir); err != nil || k != fs.ModeDir {
-		return err
+		return true, err // Gone decides on what is not a directory
 	}
 	f, err := v.fs.Open(dir)
 	if err != nil {
-		return fmt.Errorf("list %s: %w", dir, err)
+		return false, fmt.Errorf("list %s: %w", dir, err)
 	}
 	names, err := f.Readdirnames(-1)
 	f.Close()
 	if err != nil {
-		return fmt.Errorf("list %s: %w", dir, err)
+		return false, fmt.Errorf("list %s: %w", dir, err)
 	}
 	for _, n := range names {
 		p := path.Join(dir, n)
+		if allowed[p] {
+			continue
+		}
 		t, err := v.fs.ReadlinkIfPossible(p)
 		if err != nil {
-			continue // not a link
+			return false, nil // not a link
 		}
-		if _, _, ok := Owner(strings.TrimSuffix(p, layout.TempSuffix), t); ok {
-			allowed[p] = true
+		if _, _, ok := Owner(strings.TrimSuffix(p, layout.TempSuffix), t); !ok {
+			return false, nil
 		}
+		allowed[p] = true
 	}
-	return nil
+	return true, nil
 }
 
+// holdsOnly reports whether the directory dir holds only names in allowed; it stops
+// reading at the first other name.
 func (v *View) holdsOnly(dir string, allowed map[string]bool) (bool, error) {
 	f, err := v.fs.Open(dir)
 	if err != nil {
