@@ -1,6 +1,7 @@
 package layout
 
 import (
+	"path"
 	"testing"
 
 	"github.com/spf13/afero"
@@ -14,8 +15,15 @@ func TestLinkTarget(t *testing.T) {
 		{"/a/b/l", "/a/x", "../x"},
 		{"/l", "/a/b", "a/b"},
 		{"/usr/src/linux-headers-X/rust/l", "/usr/lib/linux-librust-X/rust/l", "../../../lib/linux-librust-X/rust/l"},
+		{"/a/l", "/a/x", "x"},
+		{"/a/b/l", "/a/b", "../b"},
+		{"/a/b/l", "/a", "../../a"},
+		{"/a/l", "/b", "../b"},
+		{"/a/b/l", "/ab/c", "../../ab/c"},
 	} {
-		assert.Equal(t, tt.want, LinkTarget(tt.link, tt.to), tt.link)
+		got := LinkTarget(tt.link, tt.to)
+		assert.Equal(t, tt.want, got, tt.link)
+		assert.Equal(t, tt.to, path.Join(path.Dir(tt.link), got), "the target resolves to to from the link's directory")
 	}
 }
 
