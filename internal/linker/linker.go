@@ -34,8 +34,8 @@
 // parent directory that is a symbolic link not into a linux-kbuild tree, a missing
 // artifact, an unreadable manifest, a headers tree that is a link or lies behind one
 // that cannot be followed (layout.HeadersDir), flavours that need different files at
-// one shared path, a damaged state record);
-// Status.Problems lists them. Status never runs Engine.Check: it stays read-only and
+// one shared path, a damaged state record, a set whose proc macros are for another
+// machine (ProblemMachine); Status.Problems lists them. Status never runs Engine.Check: it stays read-only and
 // cheap, and verify reports what the checks find.
 // stale: links of the tool (and leftover temporary links) that repair would remove. The
 // state is the first that applies:
