@@ -3,6 +3,7 @@ package kbuild
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"path"
 	"strings"
 	"testing"
@@ -245,6 +246,33 @@ func TestGone(t *testing.T) {
 			assert.Equal(t, tt.want, got)
 		})
 	}
+}
+
+// readlinkCounter counts the names read as links.
+type readlinkCounter struct {
+	rootfs.FS
+	n int
+}
+
+func (c *readlinkCounter) ReadlinkIfPossible(name string) (string, error) {
+	c.n++
+	return c.FS.ReadlinkIfPossible(name)
+}
+
+// TestGoneInstalledReadsOneName: on an installed kbuild tree, whose scripts/ holds many
+// files next to the shared path, Gone stops at the first of them: the hook's no-op run
+// does not read every name there as a link.
+func TestGoneInstalledReadsOneName(t *testing.T) {
+	r := newRoot(t)
+	for i := range 20 {
+		r.write(fmt.Sprintf("%s/scripts/tool%d", kb, i), "x")
+	}
+	require.NoError(t, r.fs.SymlinkIfPossible("../../linux-librust-"+amd64+"/scripts/target.json", sp))
+	c := &readlinkCounter{FS: r.fs}
+	gone, err := NewView(c).Gone(sp)
+	require.NoError(t, err)
+	assert.False(t, gone)
+	assert.LessOrEqual(t, c.n, 1)
 }
 
 func TestServed(t *testing.T) {
