@@ -155,9 +155,7 @@ func (e *Engine) do(p *plan, a Action) error {
 			return err
 		}
 		// Mkdir's mode passes through the umask; module builds need 0755.
-		if err := d.Chmod(base, dirMode); err != nil {
-			return err
-		}
+		fallthrough
 	case OpChmod:
 		if err := d.Chmod(base, dirMode); err != nil {
 			return err
@@ -179,7 +177,6 @@ func (e *Engine) do(p *plan, a Action) error {
 		if err := d.Symlink(a.Target, tmp); err != nil {
 			return err
 		}
-		var err error
 		if a.Replace {
 			err = d.Rename(tmp, base)
 		} else {
@@ -204,7 +201,6 @@ func (e *Engine) do(p *plan, a Action) error {
 			return err
 		}
 	case OpRestore:
-		var err error
 		if a.Replace {
 			err = d.Rename(base+layout.BackupSuffix, base) // replaces the tool's link at once
 		} else {
