@@ -48,8 +48,9 @@ the arguments are the caller's own:
 
 The global flags (--root DIR, -v, ...) are taken before CONTEXT or anywhere after
 it; every other argument, even one that starts with -, is the caller's, and so is
-everything after --. The kernel hooks read DEB_MAINT_PARAMS (space-joined, possibly quoted); run by hand
-without it they act. hook never reads standard input nor writes standard output.
+everything after --. The kernel hooks read DEB_MAINT_PARAMS (space-joined,
+possibly quoted); run by hand without it they act. hook never reads standard
+input nor writes standard output.
 Exit status: 0 done or nothing to do, also when conflicts or failed checks leave an
 ABI unlinked (they are warnings: see status and verify); 1 only when the system
 could not be changed (an I/O error, the lock not obtained), since a failing hook

@@ -260,9 +260,10 @@ func decideKernelInstall(args []string) (Plan, error) {
 // longer ships. Either way DKMS is then asked to build the kernel's modules, warn
 // only: DKMS builds when a kernel or its headers arrive, and nothing else tells it
 // that the artifacts its Rust modules need arrived later; a module that still fails
-// must not fail the artifacts' configuration. abort-upgrade, abort-remove and abort-deconfigure follow a prerm
-// that may have unlinked: link again, warn-only. triggered with the package's
-// file trigger on the headers tree (installed or removed) repairs that ABI.
+// must not fail the artifacts' configuration. abort-upgrade, abort-remove and
+// abort-deconfigure follow a prerm that may have unlinked: link again, warn-only.
+// triggered with the package's file trigger on the headers tree (installed or
+// removed) repairs that ABI.
 //
 // prerm remove unlinks, so that dpkg can remove the artifacts and the headers
 // tree is left as shipped. prerm upgrade does not: the files are replaced in
