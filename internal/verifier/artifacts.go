@@ -10,6 +10,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/afero"
 
@@ -56,7 +57,7 @@ func (r *run) checkFiles() []manifest.Artifact {
 		if fi.Size() != a.Size {
 			r.add("size-mismatch", Error, p, r.reinstall(), "%d bytes, the manifest says %d", fi.Size(), a.Size)
 		}
-		f, err := r.fsys.Open(p)
+		f, err := rootfs.OpenRegular(r.fsys, p, os.O_RDONLY|syscall.O_NOFOLLOW, 0) // as it was at Lstat
 		if err != nil {
 			r.add("artifact-unreadable", Error, p, r.reinstall(), "%v", err)
 			continue

@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/afero"
 
 	"github.com/linux-librust/linux-librust/internal/manifest"
+	"github.com/linux-librust/linux-librust/internal/rootfs"
 )
 
 // hashBufSize is the read size when hashing: big reads keep syscalls rare.
@@ -93,7 +94,7 @@ func HashFiles(fsys afero.Fs, paths []string, workers int) (sums []string, errs 
 }
 
 func hashFile(fsys afero.Fs, p string, buf []byte) (string, error) {
-	f, err := fsys.Open(p)
+	f, err := rootfs.OpenRegular(fsys, p, os.O_RDONLY, 0) // a FIFO swapped in is not waited on
 	if err != nil {
 		return "", err
 	}

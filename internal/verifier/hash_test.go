@@ -6,10 +6,14 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/spf13/afero"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
+
+	"github.com/linux-librust/linux-librust/internal/rootfs"
 )
 
 // lyingFile reports a size larger than the file has, as a file truncated after Stat.
@@ -58,4 +62,24 @@ func TestHashMapped(t *testing.T) {
 	assert.True(t, ok)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "changed while it was read")
+}
+
+// TestHashFileRefusesFIFO: a FIFO put where an artifact was (after its check) is
+// refused at once, not waited on for a writer that never comes.
+func TestHashFileRefusesFIFO(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, unix.Mkfifo(filepath.Join(dir, "fifo"), 0o644))
+	fsys, err := rootfs.New(dir)
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() {
+		_, err := hashFile(fsys, "/fifo", make([]byte, hashBufSize))
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		assert.ErrorIs(t, err, rootfs.ErrNotRegular)
+	case <-time.After(5 * time.Second):
+		t.Fatal("hashFile waits on a FIFO")
+	}
 }
