@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"os/exec"
 	"path"
 	"sort"
@@ -17,6 +18,8 @@ import (
 	"time"
 
 	"github.com/spf13/afero"
+
+	"github.com/linux-librust/linux-librust/internal/rootfs"
 )
 
 // Program is the dkms command and Tree its tree of modules ($dkms_tree); package
@@ -97,7 +100,7 @@ func FailedLogs(fsys afero.Fs, abi string, since time.Time) ([]string, error) {
 
 // forKernel reports whether the first line of the log l names the kernel abi.
 func forKernel(fsys afero.Fs, l, abi string) bool {
-	f, err := fsys.Open(l)
+	f, err := rootfs.OpenRegular(fsys, l, os.O_RDONLY, 0) // a FIFO is refused, not waited on
 	if err != nil {
 		return false
 	}

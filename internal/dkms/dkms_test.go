@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/afero"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
 )
 
 const abi = "7.2.13+deb14-amd64"
@@ -112,4 +113,18 @@ func TestAutoinstallNotRunnable(t *testing.T) {
 	_, err := Autoinstall(afero.NewOsFs(), abi, &bytes.Buffer{})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "autoinstall --kernelver "+abi)
+}
+
+// TestForKernelRefusesFIFO: a FIFO put where a log was (after its stat) is not waited on.
+func TestForKernelRefusesFIFO(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "make.log")
+	require.NoError(t, unix.Mkfifo(p, 0o644))
+	done := make(chan bool, 1)
+	go func() { done <- forKernel(afero.NewOsFs(), p, abi) }()
+	select {
+	case got := <-done:
+		assert.False(t, got)
+	case <-time.After(5 * time.Second):
+		t.Fatal("forKernel waits on a FIFO")
+	}
 }
