@@ -240,8 +240,9 @@ func identify(fsys afero.Fs, p, rel string, size int64) (*manifest.Artifact, err
 	return a, nil
 }
 
-// openRegular opens the build tree's file p for reading, refusing at once anything
-// that is not a regular file (it may have been replaced since the walk saw it).
+// openRegular opens the file p (of the build tree, or a stripped copy) for reading,
+// refusing at once anything that is not a regular file (it may have been replaced since
+// it was seen).
 func openRegular(fsys afero.Fs, p string) (afero.File, error) {
 	return rootfs.OpenRegular(fsys, p, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
 }
@@ -305,7 +306,7 @@ func stripped(fsys afero.Fs, p string, a manifest.Artifact, strip func(string) e
 	if err := strip(p); err != nil {
 		return "", 0, fmt.Errorf("strip %s: %w", p, err)
 	}
-	f, err := fsys.Open(p)
+	f, err := openRegular(fsys, p)
 	if err != nil {
 		return "", 0, fmt.Errorf("read %s: %w", p, err)
 	}

@@ -369,3 +369,23 @@ func golden(t *testing.T, name string, got []byte) {
 	require.NoError(t, err, "run go test -update to create %s", p)
 	assert.Equal(t, string(want), string(got))
 }
+
+// TestStrippedRefusesFIFO: a strip that leaves a FIFO where the proc macro was gets an
+// error at once, not a wait for a writer.
+func TestStrippedRefusesFIFO(t *testing.T) {
+	dir := t.TempDir()
+	fsys, err := rootfs.New(dir)
+	require.NoError(t, err)
+	strip := func(string) error { return syscall.Mkfifo(filepath.Join(dir, "libmacros.so"), 0o644) }
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := stripped(fsys, "/libmacros.so", manifest.Artifact{}, strip)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		assert.ErrorIs(t, err, rootfs.ErrNotRegular)
+	case <-time.After(5 * time.Second):
+		t.Fatal("stripped waits on a FIFO")
+	}
+}
