@@ -34,6 +34,14 @@ func TestReadOnce(t *testing.T) {
 	second, err := Read(fsys, "/a")
 	require.NoError(t, err)
 	assert.Equal(t, want, second)
+	key, memoized := memoKeyOf(fsys, "/a")
+	require.True(t, memoized)
+	planted := want.clone()
+	planted.ABI = "planted"
+	memo.Store(key, planted)
+	replayed, err := Read(fsys, "/a")
+	require.NoError(t, err)
+	assert.Equal(t, "planted", replayed.ABI, "settled and unchanged: answered from the memo, not parsed again")
 
 	time.Sleep(20 * time.Millisecond) // past the tick of the change times just read
 	changed := sample()
