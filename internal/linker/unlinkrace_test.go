@@ -1,0 +1,42 @@
+package linker
+
+import (
+	"os"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/linux-librust/linux-librust/internal/layout"
+)
+
+// TestUnlinkChangedMeanwhile: a link of the tool replaced by a foreign one between the
+// plan and the removal (dpkg takes no lock) is left in place, and the error names it.
+func TestUnlinkChangedMeanwhile(t *testing.T) {
+	f := newFixture(t)
+	f.headers(abi, false)
+	f.artifacts(abi, artifactSet)
+	e := f.engine()
+	_, err := e.Link(abi)
+	require.NoError(t, err)
+
+	p, err := e.plan(newCommand(modeUnlink, abi), abi)
+	require.NoError(t, err)
+	l := layout.Headers(abi) + "/rust/libcore.rmeta"
+	var unlink *Action
+	for i, a := range p.actions {
+		if a.Op == OpUnlink && a.Path == l {
+			unlink = &p.actions[i]
+		}
+	}
+	require.NotNil(t, unlink, "the plan removes %s", l)
+
+	require.NoError(t, os.Remove(f.host(l)))
+	require.NoError(t, os.Symlink("elsewhere", f.host(l)))
+	before := f.dump()
+
+	err = e.do(p, *unlink)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), l)
+	assert.Equal(t, before, f.dump(), "the foreign link stays")
+}
