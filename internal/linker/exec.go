@@ -195,7 +195,7 @@ func (e *Engine) do(p *plan, a Action) error {
 		if k, _, err := lstatIn(d, base, want); err != nil {
 			return err
 		} else if k != ours {
-			return fmt.Errorf("%s changed meanwhile; not removed", a.Path)
+			return fmt.Errorf("%s changed meanwhile (it is no longer the link of linux-librust); not removed: rerun once nothing else changes it", a.Path)
 		}
 		if err := d.Remove(base); err != nil {
 			return err

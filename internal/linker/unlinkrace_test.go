@@ -38,5 +38,6 @@ func TestUnlinkChangedMeanwhile(t *testing.T) {
 	err = e.do(p, *unlink)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), l)
+	assert.Contains(t, err.Error(), "rerun", "the error names the fix")
 	assert.Equal(t, before, f.dump(), "the foreign link stays")
 }
