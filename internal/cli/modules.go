@@ -1,10 +1,14 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"path"
 	"strings"
 
 	"github.com/linux-librust/linux-librust/internal/dkms"
+	"github.com/linux-librust/linux-librust/internal/layout"
 	"github.com/linux-librust/linux-librust/internal/logger"
 )
 
@@ -15,6 +19,11 @@ import (
 func (a *App) buildModules(abi string) error {
 	if a.root != "/" {
 		a.log.Debugf("%s: DKMS not run for the system under %s", abi, a.root)
+		return nil
+	}
+	if _, err := a.fs.Stat(path.Join(layout.Headers(abi), "Makefile")); errors.Is(err, fs.ErrNotExist) {
+		// DKMS would fail for want of headers; their installation builds the modules.
+		a.log.Debugf("%s: headers not installed: DKMS not run now", abi)
 		return nil
 	}
 	if a.opts.dryRun {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/linux-librust/linux-librust/internal/dkms"
+	"github.com/linux-librust/linux-librust/internal/layout"
 	"github.com/linux-librust/linux-librust/internal/logger"
 	"github.com/linux-librust/linux-librust/internal/rootfs"
 )
@@ -19,12 +21,13 @@ import (
 // never an error.
 func TestBuildModules(t *testing.T) {
 	tests := []struct {
-		name     string
-		root     string // "" is the running system
-		body     string
-		ran      bool
-		contains []string
-		level    string // the line's prefix
+		name      string
+		root      string // "" is the running system
+		body      string
+		ran       bool
+		contains  []string
+		level     string // the line's prefix
+		noHeaders bool   // the kernel's headers are not installed
 	}{
 		{name: "built", body: "echo built", ran: true, level: "I: ",
 			contains: []string{"built\n", abi + ": dkms autoinstall done"}},
@@ -33,6 +36,7 @@ func TestBuildModules(t *testing.T) {
 			body:     `mkdir -p $TREE/rust-e2e/1.0/build && echo "DKMS (dkms-3.2.2) make.log for rust-e2e/1.0 for kernel $3 (x86_64)" >$TREE/rust-e2e/1.0/build/make.log; exit 10`,
 			contains: []string{"dkms autoinstall exit 10", "rust-e2e/1.0/build/make.log", "run 'dkms autoinstall --kernelver " + abi + "'"}},
 		{name: "another root", root: "other", body: "echo built", ran: false},
+		{name: "no headers", noHeaders: true, body: "echo built", ran: false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -43,6 +47,15 @@ func TestBuildModules(t *testing.T) {
 			oldProg, oldTree := dkms.Program, dkms.Tree
 			dkms.Program, dkms.Tree = prog, tree
 			t.Cleanup(func() { dkms.Program, dkms.Tree = oldProg, oldTree })
+
+			headers := filepath.Join(dir, "headers-%s")
+			if !tt.noHeaders {
+				require.NoError(t, os.MkdirAll(fmt.Sprintf(headers, abi), 0o755))
+				require.NoError(t, os.WriteFile(filepath.Join(fmt.Sprintf(headers, abi), "Makefile"), nil, 0o644))
+			}
+			oldHeaders := layout.HeadersPattern
+			layout.HeadersPattern = headers
+			t.Cleanup(func() { layout.HeadersPattern = oldHeaders })
 
 			var errb bytes.Buffer
 			root := "/"
