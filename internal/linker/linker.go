@@ -220,8 +220,11 @@ type command struct {
 	leaving map[string]bool      // unlink: the ABIs it unlinks; none serves a shared path
 	checks  map[string][]Problem // Engine.Check's problems by ABI, run once each
 	view    *kbuild.View         // status: one View for every ABI, as nothing changes
-	status  bool                 // status: Engine.Check never runs
 }
+
+// isStatus reports whether c is a status command, the one that holds a View: it
+// changes nothing, and Engine.Check never runs.
+func (c *command) isStatus() bool { return c.view != nil }
 
 func newCommand(md mode, leaving ...string) *command {
 	c := &command{md: md, leaving: map[string]bool{}, checks: map[string][]Problem{}}

@@ -203,7 +203,7 @@ func (e *Engine) plan(c *command, abi string) (*plan, error) {
 			p.artifactCount = len(m.Artifacts)
 		}
 	}
-	if h, ok := debarch.Host(); ok && c.status && m != nil {
+	if h, ok := debarch.Host(); ok && c.isStatus() && m != nil {
 		if msg, bad := machineProblem(m, h); bad {
 			p.problem(ProblemMachine, path.Join(p.artifacts, layout.ManifestName), "%s", msg)
 		}

@@ -150,7 +150,7 @@ func (s *planner) leaving(abi string) bool {
 // valid reports whether the set of abi passes its own checks (Engine.Check), as far as
 // this command knows: status runs no check, and with --force the plan's own ABI passes.
 func (s *planner) valid(abi string) bool {
-	if s.c.status || s.e.Check == nil || s.e.Force && abi == s.p.abi {
+	if s.c.isStatus() || s.e.Check == nil || s.e.Force && abi == s.p.abi {
 		return true
 	}
 	return len(s.e.checkOf(s.c, abi)) == 0

@@ -59,7 +59,7 @@ func (e *Engine) Status(abi string) (Status, error) {
 // statusCommand plans as repair would, with one View for every ABI.
 func (e *Engine) statusCommand() *command {
 	c := newCommand(modeRepair)
-	c.view, c.status = kbuild.NewView(e.FS), true
+	c.view = kbuild.NewView(e.FS)
 	return c
 }
 
