@@ -92,7 +92,7 @@ func TestSecondInstanceWaitsThenGivesUp(t *testing.T) {
 	root := collected(t)
 	fsys, err := rootfs.New(root)
 	require.NoError(t, err)
-	held, err := lock.Acquire(fsys, layout.LockFile, 0)
+	held, err := lock.Acquire(fsys, layout.LockFile, 0, nil)
 	require.NoError(t, err)
 	defer held.Release()
 	before := treedump.Dump(t, root)

@@ -17,7 +17,7 @@ func (e *Engine) locked(fn func() (*Report, error)) (*Report, error) {
 	if wait == 0 {
 		wait = DefaultLockWait
 	}
-	l, err := lock.AcquireNotify(e.FS, layout.LockFile, wait, func(b *lock.BusyError) {
+	l, err := lock.Acquire(e.FS, layout.LockFile, wait, func(b *lock.BusyError) {
 		e.event(logger.Info, logger.KindLock, "", b.Path, false, "waiting up to %s for the lock %s, held by %s", wait, b.Path, b.Holder)
 	})
 	if err != nil {

@@ -49,15 +49,11 @@ type Lock struct {
 // Acquire takes the exclusive lock on path (inside fsys), creating the file
 // (0644) and its parent directory (0755) if needed. While another process holds
 // it, Acquire retries every 50ms until wait has passed (wait <= 0 tries once),
-// then fails with an error matching ErrBusy that names the holder's pid. A
-// symbolic link at path is refused, never followed.
-func Acquire(fsys rootfs.FS, path string, wait time.Duration) (*Lock, error) {
-	return AcquireNotify(fsys, path, wait, nil)
-}
-
-// AcquireNotify is Acquire calling onWait, when not nil, once when it finds the lock
-// held and starts to wait for it.
-func AcquireNotify(fsys rootfs.FS, path string, wait time.Duration, onWait func(*BusyError)) (*Lock, error) {
+// then fails with an error matching ErrBusy that names the holder's pid; onWait,
+// when not nil, is called once when it finds the lock held and starts to wait.
+// Anything but a regular file at path (a symbolic link, a FIFO, a device) is
+// refused at once, never followed nor waited on.
+func Acquire(fsys rootfs.FS, path string, wait time.Duration, onWait func(*BusyError)) (*Lock, error) {
 	if err := rootfs.MkdirAll(fsys, dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("create lock directory for %s: %w", path, err)
 	}
@@ -134,9 +130,6 @@ func holder(table string, fi os.FileInfo) string {
 	}
 	return unknown
 }
-
-// Path is the lock file, as given to Acquire.
-func (l *Lock) Path() string { return l.path }
 
 // Release frees the lock. Releasing twice, or a nil Lock, does nothing.
 func (l *Lock) Release() error {

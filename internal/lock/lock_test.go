@@ -41,9 +41,9 @@ func lockedTree(content string) map[string]string {
 
 func TestAcquireRelease(t *testing.T) {
 	fsys, dir := newRoot(t)
-	l, err := Acquire(fsys, lockPath, 0)
+	l, err := Acquire(fsys, lockPath, 0, nil)
 	require.NoError(t, err)
-	assert.Equal(t, lockPath, l.Path())
+
 	// Taking the lock writes nothing.
 	assert.Equal(t, lockedTree(""), treedump.Dump(t, dir))
 
@@ -52,7 +52,7 @@ func TestAcquireRelease(t *testing.T) {
 	require.NoError(t, l.Release(), "second release")
 	require.NoError(t, (*Lock)(nil).Release())
 
-	l, err = Acquire(fsys, lockPath, 0)
+	l, err = Acquire(fsys, lockPath, 0, nil)
 	require.NoError(t, err, "acquire after release")
 	require.NoError(t, l.Release())
 }
@@ -68,9 +68,9 @@ func (w wrapped) OpenFile(name string, flag int, perm os.FileMode) (afero.File, 
 
 func TestAcquireThroughWrapper(t *testing.T) {
 	fsys, dir := newRoot(t)
-	l, err := Acquire(wrapped{fsys}, lockPath, 0)
+	l, err := Acquire(wrapped{fsys}, lockPath, 0, nil)
 	require.NoError(t, err)
-	_, err = Acquire(fsys, lockPath, 0)
+	_, err = Acquire(fsys, lockPath, 0, nil)
 	require.ErrorIs(t, err, ErrBusy, "the wrapper's lock is the real one")
 	require.NoError(t, l.Release())
 	assert.Equal(t, lockedTree(""), treedump.Dump(t, dir))
@@ -86,13 +86,13 @@ func TestBusy(t *testing.T) {
 		{"wait expires", 200 * time.Millisecond},
 	}
 	fsys, dir := newRoot(t)
-	held, err := Acquire(fsys, lockPath, 0)
+	held, err := Acquire(fsys, lockPath, 0, nil)
 	require.NoError(t, err)
 	defer held.Release()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			start := time.Now()
-			l, err := Acquire(fsys, lockPath, tt.wait)
+			l, err := Acquire(fsys, lockPath, tt.wait, nil)
 			require.Nil(t, l)
 			require.ErrorIs(t, err, ErrBusy)
 			assert.Equal(t, "lock held by another process: "+lockPath+" is held by process "+
@@ -106,43 +106,43 @@ func TestBusy(t *testing.T) {
 
 func TestWaitIsAnnouncedOnce(t *testing.T) {
 	fsys, _ := newRoot(t)
-	held, err := Acquire(fsys, lockPath, 0)
+	held, err := Acquire(fsys, lockPath, 0, nil)
 	require.NoError(t, err)
 	defer held.Release()
 	var told []BusyError
-	_, err = AcquireNotify(fsys, lockPath, 300*time.Millisecond, func(b *BusyError) { told = append(told, *b) })
+	_, err = Acquire(fsys, lockPath, 300*time.Millisecond, func(b *BusyError) { told = append(told, *b) })
 	require.ErrorIs(t, err, ErrBusy)
 	assert.Equal(t, []BusyError{{Path: lockPath, Holder: "process " + strconv.Itoa(os.Getpid())}}, told)
 
 	told = nil
-	_, err = AcquireNotify(fsys, lockPath, 0, func(b *BusyError) { told = append(told, *b) })
+	_, err = Acquire(fsys, lockPath, 0, func(b *BusyError) { told = append(told, *b) })
 	require.ErrorIs(t, err, ErrBusy)
 	assert.Empty(t, told, "no wait, nothing to announce")
 }
 
 func TestBusyWithoutLockTable(t *testing.T) {
 	fsys, _ := newRoot(t)
-	held, err := Acquire(fsys, lockPath, 0)
+	held, err := Acquire(fsys, lockPath, 0, nil)
 	require.NoError(t, err)
 	defer held.Release()
 	saved := procLocks
 	procLocks = filepath.Join(t.TempDir(), "missing")
 	defer func() { procLocks = saved }()
-	_, err = Acquire(fsys, lockPath, 0)
+	_, err = Acquire(fsys, lockPath, 0, nil)
 	require.ErrorIs(t, err, ErrBusy)
 	assert.Contains(t, err.Error(), lockPath+" is held by another process;")
 }
 
 func TestWaitForRelease(t *testing.T) {
 	fsys, _ := newRoot(t)
-	held, err := Acquire(fsys, lockPath, 0)
+	held, err := Acquire(fsys, lockPath, 0, nil)
 	require.NoError(t, err)
 	go func() {
 		time.Sleep(150 * time.Millisecond)
 		held.Release()
 	}()
 	start := time.Now()
-	l, err := Acquire(fsys, lockPath, 10*time.Second)
+	l, err := Acquire(fsys, lockPath, 10*time.Second, nil)
 	require.NoError(t, err)
 	defer l.Release()
 	assert.GreaterOrEqual(t, time.Since(start), 100*time.Millisecond)
@@ -165,7 +165,7 @@ func TestSymlinkRefused(t *testing.T) {
 			require.NoError(t, fsys.SymlinkIfPossible(tt.target, lockPath))
 			before := treedump.Dump(t, dir)
 
-			l, err := Acquire(fsys, lockPath, time.Second)
+			l, err := Acquire(fsys, lockPath, time.Second, nil)
 			require.Nil(t, l)
 			require.ErrorIs(t, err, syscall.ELOOP)
 			assert.NotErrorIs(t, err, ErrBusy)
@@ -178,7 +178,7 @@ func TestSymlinkRefused(t *testing.T) {
 func TestCreateDirectoryFails(t *testing.T) {
 	fsys, dir := newRoot(t)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "var"), nil, 0o644))
-	_, err := Acquire(fsys, lockPath, 0)
+	_, err := Acquire(fsys, lockPath, 0, nil)
 	require.ErrorContains(t, err, "create lock directory for "+lockPath+": ")
 	require.ErrorIs(t, err, syscall.ENOTDIR)
 }
@@ -187,10 +187,10 @@ func TestCreateDirectoryFails(t *testing.T) {
 // file without Release frees it.
 func TestReleasedOnClose(t *testing.T) {
 	fsys, _ := newRoot(t)
-	held, err := Acquire(fsys, lockPath, 0)
+	held, err := Acquire(fsys, lockPath, 0, nil)
 	require.NoError(t, err)
 	require.NoError(t, held.f.Close())
-	l, err := Acquire(fsys, lockPath, 0)
+	l, err := Acquire(fsys, lockPath, 0, nil)
 	require.NoError(t, err)
 	require.NoError(t, l.Release())
 }
@@ -206,7 +206,7 @@ func TestHelperHolder(t *testing.T) {
 	}
 	fsys, err := rootfs.New(dir)
 	require.NoError(t, err)
-	_, err = Acquire(fsys, lockPath, 0)
+	_, err = Acquire(fsys, lockPath, 0, nil)
 	require.NoError(t, err)
 	os.Stdout.WriteString("locked\n")
 	time.Sleep(time.Minute)
@@ -240,13 +240,13 @@ func TestReleasedOnDeath(t *testing.T) {
 		t.Fatal("child did not take the lock")
 	}
 
-	_, err = Acquire(fsys, lockPath, 100*time.Millisecond)
+	_, err = Acquire(fsys, lockPath, 100*time.Millisecond, nil)
 	require.ErrorIs(t, err, ErrBusy)
 	assert.Contains(t, err.Error(), "held by process "+strconv.Itoa(cmd.Process.Pid)+";")
 
 	require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
 	_ = cmd.Wait()
-	l, err := Acquire(fsys, lockPath, 5*time.Second)
+	l, err := Acquire(fsys, lockPath, 5*time.Second, nil)
 	require.NoError(t, err, "lock not released by the killed holder")
 	require.NoError(t, l.Release())
 }
