@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path"
 	"strconv"
@@ -36,6 +37,20 @@ func (e *BusyError) Error() string {
 }
 
 func (e *BusyError) Is(target error) bool { return target == ErrBusy }
+
+// FileError is a lock file that cannot be used as one: what is wrong with it, and
+// the fix. It unwraps to the cause (a *rootfs.NotRegularError, or ErrBusy for a file
+// replaced while it was being locked).
+type FileError struct {
+	Path    string
+	Problem string // what is wrong, after the path: "is a FIFO, not a regular file"
+	Fix     string // what to do about it
+	Err     error
+}
+
+func (e *FileError) Error() string { return "lock file " + e.Path + " " + e.Problem + "; " + e.Fix }
+
+func (e *FileError) Unwrap() error { return e.Err }
 
 // pollInterval is how often Acquire retries a held lock.
 const pollInterval = 50 * time.Millisecond
@@ -80,6 +95,7 @@ func dir(p string) string { return path.Dir(path.Clean("/" + p)) }
 // tryAcquire makes one attempt; a held lock fails with a *BusyError.
 func tryAcquire(fsys rootfs.FS, path string) (*Lock, error) {
 	f, err := fsys.LockFile(path, 0o644)
+	var nr *rootfs.NotRegularError
 	switch {
 	case errors.Is(err, rootfs.ErrLocked):
 		msg := "another process"
@@ -87,8 +103,12 @@ func tryAcquire(fsys rootfs.FS, path string) (*Lock, error) {
 			msg = holder(procLocks, fi)
 		}
 		return nil, &BusyError{Path: path, Holder: msg}
-	case errors.Is(err, syscall.ELOOP):
-		return nil, fmt.Errorf("open lock file %s: it is a symbolic link, which is never followed; remove it and retry: %w", path, err)
+	case errors.As(err, &nr):
+		problem := nr.Error()
+		if nr.Type&fs.ModeSymlink != 0 {
+			problem = "is a symbolic link, which is never followed"
+		}
+		return nil, &FileError{Path: path, Problem: problem, Fix: "remove it, and the next run creates it anew", Err: err}
 	case err != nil:
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
@@ -97,7 +117,8 @@ func tryAcquire(fsys rootfs.FS, path string) (*Lock, error) {
 	cur, err := fsys.Stat(path)
 	if fi, ferr := f.Stat(); err != nil || ferr != nil || !os.SameFile(cur, fi) {
 		f.Close()
-		return nil, fmt.Errorf("%w: %s was replaced while locking", ErrBusy, path)
+		return nil, &FileError{Path: path, Problem: "was replaced while it was being locked",
+			Fix: "retry; if it happens again, find what removes or replaces the file (only linux-librust should)", Err: ErrBusy}
 	}
 	return &Lock{f: f, path: path}, nil
 }

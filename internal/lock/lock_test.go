@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/afero"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
 
 	"github.com/linux-librust/linux-librust/internal/rootfs"
 	"github.com/linux-librust/linux-librust/internal/treedump"
@@ -148,31 +149,95 @@ func TestWaitForRelease(t *testing.T) {
 	assert.GreaterOrEqual(t, time.Since(start), 100*time.Millisecond)
 }
 
-func TestSymlinkRefused(t *testing.T) {
+// TestNotRegularRefused plants what is not a regular file at the lock's path: each is
+// refused at once, never opened for good nor waited on, and left in place.
+func TestNotRegularRefused(t *testing.T) {
 	tests := []struct {
-		name   string
-		target string
+		name  string
+		plant func(t *testing.T, fsys rootfs.FS, abs string)
+		what  string
 	}{
-		{"to a missing file", "/etc/shadow-target"},
-		{"to an existing file", "/victim"},
-		{"relative", "../../../victim"},
+		{"symbolic link to a missing file", link("/etc/shadow-target"), "is a symbolic link, which is never followed"},
+		{"symbolic link to a file", link("/victim"), "is a symbolic link, which is never followed"},
+		{"relative symbolic link", link("../../../victim"), "is a symbolic link, which is never followed"},
+		{"FIFO", func(t *testing.T, _ rootfs.FS, abs string) { require.NoError(t, syscall.Mkfifo(abs, 0o644)) }, "is a FIFO, not a regular file"},
+		{"character device", func(t *testing.T, _ rootfs.FS, abs string) {
+			if os.Geteuid() != 0 {
+				t.Skip("mknod of a device needs root")
+			}
+			require.NoError(t, syscall.Mknod(abs, syscall.S_IFCHR|0o666, int(unix.Mkdev(1, 3)))) // as /dev/null
+		}, "is a character device, not a regular file"},
+		{"directory", func(t *testing.T, _ rootfs.FS, abs string) { require.NoError(t, os.Mkdir(abs, 0o755)) }, "is a directory, not a regular file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			fsys, dir := newRoot(t)
 			require.NoError(t, fsys.MkdirAll("/var/lib/linux-librust", 0o755))
 			require.NoError(t, os.WriteFile(filepath.Join(dir, "victim"), []byte("keep"), 0o600))
-			require.NoError(t, fsys.SymlinkIfPossible(tt.target, lockPath))
+			tt.plant(t, fsys, filepath.Join(dir, lockPath))
 			before := treedump.Dump(t, dir)
 
-			l, err := Acquire(fsys, lockPath, time.Second, nil)
-			require.Nil(t, l)
-			require.ErrorIs(t, err, syscall.ELOOP)
-			assert.NotErrorIs(t, err, ErrBusy)
-			assert.Contains(t, err.Error(), "open lock file "+lockPath+": it is a symbolic link, which is never followed; remove it and retry")
+			type result struct {
+				l   *Lock
+				err error
+			}
+			done := make(chan result, 1)
+			go func() {
+				l, err := Acquire(fsys, lockPath, time.Second, nil)
+				done <- result{l, err}
+			}()
+			var r result
+			select {
+			case r = <-done:
+			case <-time.After(10 * time.Second):
+				t.Fatal("Acquire blocked on what is at the lock's path")
+			}
+			require.Nil(t, r.l)
+			require.ErrorIs(t, r.err, rootfs.ErrNotRegular)
+			assert.NotErrorIs(t, r.err, ErrBusy)
+			assert.Equal(t, "lock file "+lockPath+" "+tt.what+"; remove it, and the next run creates it anew", r.err.Error())
 			assert.Equal(t, before, treedump.Dump(t, dir))
 		})
 	}
+}
+
+func link(target string) func(*testing.T, rootfs.FS, string) {
+	return func(t *testing.T, fsys rootfs.FS, _ string) {
+		require.NoError(t, fsys.SymlinkIfPossible(target, lockPath))
+	}
+}
+
+// replacing is a file system on which the lock file is replaced by another between
+// its open and the check after the flock.
+type replacing struct {
+	rootfs.FS
+	dir string
+}
+
+func (r replacing) LockFile(name string, perm os.FileMode) (afero.File, error) {
+	f, err := r.FS.LockFile(name, perm)
+	if err == nil {
+		tmp := filepath.Join(r.dir, "new-lock")
+		if werr := os.WriteFile(tmp, nil, 0o644); werr != nil {
+			return nil, werr
+		}
+		if rerr := os.Rename(tmp, filepath.Join(r.dir, name)); rerr != nil {
+			return nil, rerr
+		}
+	}
+	return f, err
+}
+
+func TestReplacedWhileLocking(t *testing.T) {
+	fsys, dir := newRoot(t)
+	for _, wait := range []time.Duration{0, 200 * time.Millisecond} {
+		l, err := Acquire(replacing{fsys, dir}, lockPath, wait, nil)
+		require.Nil(t, l)
+		require.ErrorIs(t, err, ErrBusy, "retried until the wait is over")
+		assert.Equal(t, "lock file "+lockPath+" was replaced while it was being locked; retry; "+
+			"if it happens again, find what removes or replaces the file (only linux-librust should)", err.Error())
+	}
+	assert.Equal(t, lockedTree(""), treedump.Dump(t, dir))
 }
 
 func TestCreateDirectoryFails(t *testing.T) {

@@ -48,7 +48,7 @@ func (r *rootFS) Resolve(name string) (string, error) {
 
 // LockFile implements FS.
 func (r *rootFS) LockFile(name string, perm os.FileMode) (afero.File, error) {
-	f, err := r.OpenFile(name, os.O_RDWR|os.O_CREATE|unix.O_NOFOLLOW, perm)
+	f, err := OpenRegular(r, name, os.O_RDWR|os.O_CREATE|unix.O_NOFOLLOW, perm)
 	if err != nil {
 		return nil, err
 	}

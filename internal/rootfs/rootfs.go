@@ -63,8 +63,10 @@ type FS interface {
 	// matching fs.ErrExist; where the file system cannot do it atomically, with one
 	// matching ErrNoReplaceUnsupported.
 	RenameNoReplace(oldname, newname string) error
-	// LockFile opens name (created with perm when missing; a link there is refused,
-	// never followed) and takes an exclusive flock(2) on it without waiting. Closing
+	// LockFile opens name (created with perm when missing; anything but a regular
+	// file there, a link included, is refused at once as OpenRegular refuses it,
+	// never followed nor waited on) and takes an exclusive flock(2) on it without
+	// waiting. Closing
 	// the file releases the lock, and so does the end of the process. When another
 	// open file holds the lock the error matches ErrLocked.
 	LockFile(name string, perm os.FileMode) (afero.File, error)
