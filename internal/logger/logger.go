@@ -207,10 +207,9 @@ func (l *Logger) append(e Event) {
 			l.fileErr = true
 			var nr *rootfs.NotRegularError
 			if errors.As(err, &nr) {
-				fmt.Fprintf(l.w, "W: cannot open log %s: %v; remove it, and the next run creates the log anew (changes are reported here meanwhile)\n", l.opts.File, nr)
-			} else {
-				fmt.Fprintf(l.w, "W: cannot open log %s: %v\n", l.opts.File, err)
+				err = nr // "is a FIFO, not a regular file": the path is said once
 			}
+			fmt.Fprintf(l.w, "W: cannot open log %s: %v; %s (changes are reported here meanwhile)\n", l.opts.File, err, l.fileFix(err))
 			return
 		}
 		l.file = f
@@ -218,8 +217,24 @@ func (l *Logger) append(e Event) {
 	line := fmt.Sprintf("linux-librust %s: %s\n", l.opts.Now().Format("2006-01-02 15:04:05"), oneLine(e.Message))
 	if _, err := io.WriteString(l.file, line); err != nil {
 		l.fileErr = true
-		fmt.Fprintf(l.w, "W: cannot write log %s: %v\n", l.opts.File, err)
+		fmt.Fprintf(l.w, "W: cannot write log %s: %v; %s (changes are reported here meanwhile)\n", l.opts.File, err, l.fileFix(err))
 	}
+}
+
+// fileFix says what to do about the log file when opening or writing it failed with err.
+func (l *Logger) fileFix(err error) string {
+	dir := path.Dir(l.opts.File)
+	switch {
+	case errors.Is(err, rootfs.ErrNotRegular):
+		return "remove it, and the next run creates the log anew"
+	case errors.Is(err, syscall.EROFS):
+		return "the file system of " + dir + " is mounted read-only: remount it read-write"
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		return "free space on the file system of " + dir
+	case errors.Is(err, os.ErrPermission):
+		return "let root write it and " + dir + " (check their modes, and lsattr for the immutable flag), or remove it"
+	}
+	return "check " + dir + " and its file system"
 }
 
 func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }

@@ -2,6 +2,8 @@ package logger
 
 import (
 	"bytes"
+	"os"
+	"syscall"
 	"testing"
 	"time"
 
@@ -64,6 +66,65 @@ func TestLogFileFailureWarnsOnce(t *testing.T) {
 	l.Log(Event{Level: Info, Kind: KindLink, Message: "a", Change: true})
 	l.Log(Event{Level: Info, Kind: KindLink, Message: "b", Change: true})
 	assert.Equal(t, 1, bytes.Count(buf.Bytes(), []byte("W: cannot open log /var/log/l.log")), buf.String())
+}
+
+// failing is a file system whose OpenFile fails with open, or whose files' writes
+// fail with write.
+type failing struct {
+	afero.Fs
+	open, write error
+}
+
+func (f failing) OpenFile(name string, flag int, perm os.FileMode) (afero.File, error) {
+	if f.open != nil {
+		return nil, &os.PathError{Op: "open", Path: name, Err: f.open}
+	}
+	file, err := f.Fs.OpenFile(name, flag, perm)
+	return failingFile{file, f.write}, err
+}
+
+type failingFile struct {
+	afero.File
+	write error
+}
+
+func (f failingFile) WriteString(string) (int, error) {
+	return 0, &os.PathError{Op: "write", Path: f.Name(), Err: f.write}
+}
+
+// A log file that cannot be opened or written says why and what to do, once.
+func TestLogFileFailureSaysTheFix(t *testing.T) {
+	const later = " (changes are reported here meanwhile)\n"
+	tests := []struct {
+		name        string
+		open, write error
+		want        string
+	}{
+		{"permission", syscall.EACCES, nil, "W: cannot open log /var/log/l.log: open /var/log/l.log: permission denied; " +
+			"let root write it and /var/log (check their modes, and lsattr for the immutable flag), or remove it" + later},
+		{"immutable", syscall.EPERM, nil, "W: cannot open log /var/log/l.log: open /var/log/l.log: operation not permitted; " +
+			"let root write it and /var/log (check their modes, and lsattr for the immutable flag), or remove it" + later},
+		{"read-only", syscall.EROFS, nil, "W: cannot open log /var/log/l.log: open /var/log/l.log: read-only file system; " +
+			"the file system of /var/log is mounted read-only: remount it read-write" + later},
+		{"no space to create", syscall.ENOSPC, nil, "W: cannot open log /var/log/l.log: open /var/log/l.log: no space left on device; " +
+			"free space on the file system of /var/log" + later},
+		{"no space to write", nil, syscall.ENOSPC, "W: cannot write log /var/log/l.log: write /var/log/l.log: no space left on device; " +
+			"free space on the file system of /var/log" + later},
+		{"quota", nil, syscall.EDQUOT, "W: cannot write log /var/log/l.log: write /var/log/l.log: disk quota exceeded; " +
+			"free space on the file system of /var/log" + later},
+		{"other", syscall.EIO, nil, "W: cannot open log /var/log/l.log: open /var/log/l.log: input/output error; " +
+			"check /var/log and its file system" + later},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs := failing{afero.NewMemMapFs(), tt.open, tt.write}
+			var buf bytes.Buffer
+			l := New(&buf, Options{Quiet: true, FS: fs, File: "/var/log/l.log"})
+			l.Log(Event{Level: Info, Kind: KindLink, Message: "a", Change: true})
+			l.Log(Event{Level: Info, Kind: KindLink, Message: "b", Change: true})
+			assert.Equal(t, tt.want, buf.String())
+		})
+	}
 }
 
 func TestEveryKindHasItsMessageID(t *testing.T) {
