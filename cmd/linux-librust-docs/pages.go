@@ -27,7 +27,8 @@ unlinked (a warning says so); 1 the system could not be changed (an I/O error,
 the lock not obtained), since a failing hook aborts the kernel package's
 configuration; 2 usage error.`,
 	"dkms-prebuild": `0 build; 77 do not build for this kernel now (DKMS reports "skipped"); 1 the
-artifacts are installed but unusable; 2 usage error.`,
+artifacts are installed but unusable, or the headers' .config cannot be read; 2
+usage error.`,
 }
 
 const commonExitStatus = `0 done or nothing to do; 1 refused or problems found (each is reported on

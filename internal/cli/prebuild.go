@@ -29,8 +29,8 @@ warning: the build goes on and rustc reports E0514 after the diagnosis); 77 do n
 build for this kernel now, which DKMS takes as "skipped", as for
 BUILD_EXCLUSIVE_CONFIG: the kernel has no Rust support, or linux-librust-ABI is
 not installed yet (its installation makes DKMS build the module); 1 the
-artifacts are installed but unusable (see linux-librust verify ABI); 2 usage
-error.`,
+artifacts are installed but unusable (see linux-librust verify ABI), or the
+headers' .config is there but cannot be read; 2 usage error.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			list, err := abis(args)

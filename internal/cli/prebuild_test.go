@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -39,6 +40,32 @@ func TestDKMSPrebuild(t *testing.T) {
 			},
 			code:  dkms.ExitSkipped,
 			lines: []string{"W: " + abi + ": the kernel is built without Rust support (CONFIG_RUST)"},
+		},
+		{
+			name: ".config is a FIFO",
+			setup: func(t *testing.T) string {
+				root := t.TempDir()
+				writeTree(t, root, map[string]string{headers + "/Makefile": ""})
+				require.NoError(t, syscall.Mkfifo(filepath.Join(root, headers, ".config"), 0o644))
+				return root
+			},
+			code: ExitProblems,
+			lines: []string{
+				"E: " + abi + ": error: config-unreadable: /" + headers + "/.config: is a FIFO, not a regular file; fix: reinstall linux-headers-" + abi + "\n",
+				"E: " + abi + ": Rust modules cannot be built: fix the above",
+			},
+			without: []string{"not installed", "skipped"},
+		},
+		{
+			name: ".config is a directory",
+			setup: func(t *testing.T) string {
+				root := t.TempDir()
+				writeTree(t, root, map[string]string{headers + "/Makefile": "", headers + "/.config/x": ""})
+				return root
+			},
+			code:    ExitProblems,
+			lines:   []string{"E: " + abi + ": error: config-unreadable: /" + headers + "/.config: is a directory, not a regular file; fix: reinstall linux-headers-" + abi + "\n"},
+			without: []string{"not installed", "skipped"},
 		},
 		{
 			name:  "headers without artifacts",

@@ -23,7 +23,7 @@ func (r *run) checkConfig() string {
 		if errors.Is(err, fs.ErrNotExist) {
 			r.add("config-missing", Error, p, "reinstall linux-headers-"+r.manifest.ABI, "the kernel configuration is missing")
 		} else {
-			r.add("config-unreadable", Error, p, "reinstall linux-headers-"+r.manifest.ABI, "%v", err)
+			r.report.Findings = append(r.report.Findings, configUnreadable(p, r.manifest.ABI, err))
 		}
 		return ""
 	}
@@ -52,6 +52,12 @@ func (r *run) checkConfig() string {
 		return c.version
 	}
 	return ""
+}
+
+// configUnreadable is the finding of the .config p of abi that is there but cannot be
+// read: not a regular file, or an error reading it.
+func configUnreadable(p, abi string, err error) Finding {
+	return Finding{Code: "config-unreadable", Severity: Error, Path: p, Message: err.Error(), Fix: "reinstall linux-headers-" + abi}
 }
 
 // checkInstalledRustc compares the installed rustc's version text with the set's.

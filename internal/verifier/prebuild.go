@@ -1,7 +1,9 @@
 package verifier
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"path"
 
 	"github.com/linux-librust/linux-librust/internal/debarch"
@@ -49,9 +51,13 @@ func CheckBuild(fsys rootfs.FS, abi string, installed func() (string, error)) Bu
 	}
 	cfg := path.Join(headers, configName)
 	c := readConfig(fsys, cfg)
-	if c.readErr != nil {
+	switch {
+	case errors.Is(c.readErr, fs.ErrNotExist):
 		return notYet("headers-missing", headers, "install linux-headers-"+abi,
 			"%s: the kernel's headers are not installed: no module can be built for it", abi)
+	case c.readErr != nil:
+		// There, but not readable: a real fault, not a kernel to skip.
+		return BuildCheck{Readiness: Broken, Findings: []Finding{configUnreadable(cfg, abi, c.readErr)}}
 	}
 	if c.parseErr != nil {
 		return BuildCheck{Readiness: Broken, Findings: []Finding{{Code: "config-invalid", Severity: Error, Path: cfg,
