@@ -139,7 +139,7 @@ Exit status: 0 done or nothing to do, 1 refused or problems found, 2 usage error
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.opts.root, "root", "", "operate on the system under `DIR` (default: $DPKG_ROOT when set, else /)")
 	pf.BoolVar(&a.opts.dryRun, "dry-run", false, "print what would be done, change nothing")
-	pf.BoolVarP(&a.opts.quiet, "quiet", "q", false, "report only warnings and errors")
+	pf.BoolVarP(&a.opts.quiet, "quiet", "q", false, "report only warnings and errors, and the plan of a dry run")
 	pf.BoolVarP(&a.opts.verbose, "verbose", "v", false, "report each step")
 	pf.BoolVar(&a.opts.force, "force", false, "go ahead despite conflicts or failed checks (where the command says so)")
 	pf.BoolVar(&a.opts.json, "json", false, "print data as JSON (status, verify)")

@@ -91,7 +91,7 @@ Copy them elsewhere with cpio:
 			}
 			if a.opts.dryRun {
 				for _, p := range tree.Paths() {
-					a.log.Infof("would copy %s to %s", p, path.Join(destAbs, p))
+					a.log.Planf("", "would copy %s to %s", p, path.Join(destAbs, p))
 				}
 				return nil
 			}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -27,4 +28,21 @@ func TestDryRunQuiet(t *testing.T) {
 	r = run(t, nil, "--root", root, "-q", "link", abi)
 	assert.Equal(t, ExitOK, r.code, r.stderr)
 	assert.Empty(t, r.stderr)
+}
+
+// TestDryRunQuietCollect: collect's "would copy" lines are its dry run's output, as
+// link's plan is, and show under -q the same.
+func TestDryRunQuietCollect(t *testing.T) {
+	build, root := system(t)
+	dest := filepath.Join(t.TempDir(), "dest")
+	before := treedump.Dump(t, root)
+	for _, quiet := range [][]string{nil, {"-q"}} {
+		args := append(append([]string{"--root", root, "--dry-run"}, quiet...), "collect", "--build-dir", build, "--dest", dest)
+		r := run(t, nil, args...)
+		assert.Equal(t, ExitOK, r.code, r.stderr)
+		assert.Contains(t, r.stderr, "I: would copy rust/libcore.rmeta to "+filepath.Join(dest, "rust/libcore.rmeta")+"\n", "%v", quiet)
+		assert.Equal(t, 4, strings.Count(r.stderr, "I: would copy "), "%v: %s", quiet, r.stderr)
+	}
+	assert.NoDirExists(t, dest)
+	assert.Equal(t, before, treedump.Dump(t, root))
 }

@@ -18,22 +18,11 @@ func init() {
 // Check is verify's quick check, so that every path that links (link, repair, the
 // hooks) refuses a broken set the same way.
 func (a *App) engine() *linker.Engine {
-	log := a.log.Log
-	if a.opts.dryRun && a.opts.quiet {
-		// The plan is what a dry run was asked for: -q does not hide it.
-		plan := logger.New(a.Stderr, logger.Options{})
-		log = func(ev logger.Event) {
-			if ev.Kind == logger.KindPlan {
-				plan.Log(ev)
-			}
-			a.log.Log(ev)
-		}
-	}
 	return &linker.Engine{
 		FS:       a.fs,
 		DryRun:   a.opts.dryRun,
 		Force:    a.opts.force,
-		Log:      log,
+		Log:      a.log.Log,
 		LockWait: a.LockWait,
 		Check:    a.check,
 	}

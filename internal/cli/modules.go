@@ -27,7 +27,7 @@ func (a *App) buildModules(abi string) error {
 		return nil
 	}
 	if a.opts.dryRun {
-		a.log.Infof("%s: would run %s autoinstall --kernelver %s", abi, dkms.Program, abi)
+		a.log.Planf(abi, "%s: would run %s autoinstall --kernelver %s", abi, dkms.Program, abi)
 		return nil
 	}
 	res, err := dkms.Autoinstall(a.fs, abi, a.Stderr)

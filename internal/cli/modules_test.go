@@ -28,6 +28,7 @@ func TestBuildModules(t *testing.T) {
 		contains  []string
 		level     string // the line's prefix
 		noHeaders bool   // the kernel's headers are not installed
+		dryRunQ   bool   // --dry-run -q: the plan's line shows all the same
 	}{
 		{name: "built", body: "echo built", ran: true, level: "I: ",
 			contains: []string{"built\n", abi + ": dkms autoinstall done"}},
@@ -37,6 +38,8 @@ func TestBuildModules(t *testing.T) {
 			contains: []string{"dkms autoinstall exit 10", "rust-e2e/1.0/build/make.log", "run 'dkms autoinstall --kernelver " + abi + "'"}},
 		{name: "another root", root: "other", body: "echo built", ran: false},
 		{name: "no headers", noHeaders: true, body: "echo built", ran: false},
+		{name: "dry run, quiet", dryRunQ: true, body: "echo built", ran: false, level: "I: ",
+			contains: []string{abi + ": would run "}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -64,7 +67,8 @@ func TestBuildModules(t *testing.T) {
 			}
 			fs, err := rootfs.New(root)
 			require.NoError(t, err)
-			a := &App{Stderr: &errb, root: root, fs: fs, log: logger.New(&errb, logger.Options{})}
+			a := &App{Stderr: &errb, root: root, fs: fs, log: logger.New(&errb, logger.Options{Quiet: tt.dryRunQ})}
+			a.opts.dryRun, a.opts.quiet = tt.dryRunQ, tt.dryRunQ
 			require.NoError(t, a.buildModules(abi))
 			_, err = os.Stat(filepath.Join(dir, "ran"))
 			assert.Equal(t, tt.ran, err == nil, "dkms run")

@@ -46,7 +46,7 @@ const (
 	KindCollect  Kind = "collect"  // a set of artifacts collected
 	KindVerify   Kind = "verify"   // a finding of the checks
 	KindRustc    Kind = "rustc"    // the installed rustc against what the kernels need
-	KindPlan     Kind = "plan"     // what a dry run would do; never a change
+	KindPlan     Kind = "plan"     // what a dry run would do; never a change; shown under Quiet
 	KindLock     Kind = "lock"     // waiting for another instance
 	KindDKMS     Kind = "dkms"     // DKMS asked to build a kernel's modules, and its outcome
 	KindMessage  Kind = "message"  // anything else (Infof, Warnf, …)
@@ -122,7 +122,7 @@ func Discard() *Logger { return New(io.Discard, Options{}) }
 func (l *Logger) Log(e Event) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.shows(e.Level) {
+	if l.shows(e) {
 		fmt.Fprintf(l.w, "%c: %s\n", e.Level, e.Message)
 	}
 	if e.Level == Debug {
@@ -142,6 +142,11 @@ func (l *Logger) Warnf(format string, a ...any)  { l.printf(Warn, format, a...) 
 func (l *Logger) Errorf(format string, a ...any) { l.printf(Error, format, a...) }
 func (l *Logger) Debugf(format string, a ...any) { l.printf(Debug, format, a...) }
 
+// Planf reports what a dry run would do (KindPlan), also under Quiet.
+func (l *Logger) Planf(abi, format string, a ...any) {
+	l.Log(Event{Level: Info, Kind: KindPlan, ABI: abi, Message: fmt.Sprintf(format, a...)})
+}
+
 func (l *Logger) printf(lv Level, format string, a ...any) {
 	l.Log(Event{Level: lv, Kind: KindMessage, Message: fmt.Sprintf(format, a...)})
 }
@@ -158,12 +163,14 @@ func (l *Logger) Close() error {
 	return err
 }
 
-func (l *Logger) shows(lv Level) bool {
-	switch lv {
+// shows reports whether e goes to stderr. A plan is what a dry run was asked for: -q
+// does not hide it.
+func (l *Logger) shows(e Event) bool {
+	switch e.Level {
 	case Debug:
 		return l.opts.Verbose
 	case Info:
-		return !l.opts.Quiet
+		return !l.opts.Quiet || e.Kind == KindPlan
 	}
 	return true
 }

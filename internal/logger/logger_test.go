@@ -18,15 +18,16 @@ func TestLevels(t *testing.T) {
 		{Level: Info, Kind: KindLink, Message: "linked b"},
 		{Level: Warn, Kind: KindConflict, Message: "c in the way"},
 		{Level: Error, Kind: KindLink, Message: "d failed"},
+		{Level: Info, Kind: KindPlan, Message: "would e"},
 	}
 	tests := []struct {
 		name string
 		opts Options
 		want string
 	}{
-		{"default", Options{}, "I: linked b\nW: c in the way\nE: d failed\n"},
-		{"quiet", Options{Quiet: true}, "W: c in the way\nE: d failed\n"},
-		{"verbose", Options{Verbose: true}, "D: considering a\nI: linked b\nW: c in the way\nE: d failed\n"},
+		{"default", Options{}, "I: linked b\nW: c in the way\nE: d failed\nI: would e\n"},
+		{"quiet: a dry run's plan shows", Options{Quiet: true}, "W: c in the way\nE: d failed\nI: would e\n"},
+		{"verbose", Options{Verbose: true}, "D: considering a\nI: linked b\nW: c in the way\nE: d failed\nI: would e\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
