@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -38,6 +40,9 @@ type swapper struct {
 	pairs []swapPair
 	stop  atomic.Bool
 	count atomic.Int64
+	// mu is held from each exchange to the exchange back: holding it, the test sees
+	// the real tree.
+	mu sync.Mutex
 }
 
 type swapPair struct {
@@ -49,7 +54,9 @@ func (s *swapper) run(t *testing.T, wg *sync.WaitGroup) {
 	defer wg.Done()
 	for !s.stop.Load() {
 		p := s.pairs[rand.IntN(len(s.pairs))]
+		s.mu.Lock()
 		if err := unix.Renameat2(p.dirfd, p.real, p.dirfd, p.swapped, unix.RENAME_EXCHANGE); err != nil {
+			s.mu.Unlock()
 			t.Errorf("exchange %s: %v", p.real, err)
 			return
 		}
@@ -60,7 +67,9 @@ func (s *swapper) run(t *testing.T, wg *sync.WaitGroup) {
 			}
 		}
 		time.Sleep(time.Duration(rand.IntN(300)) * time.Microsecond)
-		if err := unix.Renameat2(p.dirfd, p.real, p.dirfd, p.swapped, unix.RENAME_EXCHANGE); err != nil {
+		err := unix.Renameat2(p.dirfd, p.real, p.dirfd, p.swapped, unix.RENAME_EXCHANGE)
+		s.mu.Unlock()
+		if err != nil {
 			t.Errorf("exchange back %s: %v", p.real, err)
 			return
 		}
@@ -142,7 +151,7 @@ func swapStress(t *testing.T, debian bool, dur time.Duration) {
 	wg.Add(1)
 	go s.run(t, &wg)
 
-	runs, failed := 0, 0
+	runs, failed, real, problem := 0, 0, 0, 0
 	for deadline := time.Now().Add(dur); time.Now().Before(deadline); runs++ {
 		e := &Engine{FS: f.fs, Force: runs%3 == 2}
 		var err error
@@ -154,10 +163,17 @@ func swapStress(t *testing.T, debian bool, dur time.Duration) {
 		if err != nil {
 			failed++
 		}
+		switch statusUnderAttack(t, e, s, h, kbuild) {
+		case "real":
+			real++
+		case "problem":
+			problem++
+		}
 	}
 	s.stop.Store(true)
 	wg.Wait()
-	t.Logf("%d runs (%d stopped by a change on the way), %d exchanges in %s", runs, failed, s.count.Load(), dur)
+	t.Logf("%d runs (%d stopped by a change on the way), %d exchanges in %s; status: %d real, %d a problem on the way",
+		runs, failed, s.count.Load(), dur, real, problem)
 	require.Positive(t, s.count.Load())
 
 	requireTree(t, decoyBefore, treedump.Dump(t, filepath.Join(f.root, decoy)), "the decoy tree changed")
@@ -173,4 +189,36 @@ func swapStress(t *testing.T, debian bool, dur time.Duration) {
 	_, err = e.Unlink(abi)
 	require.NoError(t, err)
 	requireTree(t, unlinked, f.dump(), "after unlink")
+}
+
+// statusUnderAttack asks status while the swapper runs, then, holding the swapper
+// still, what the real tree's status is. Under attack status reports the real state
+// ("real"), or a problem naming a directory on the way that is a link or was changed
+// ("problem"): never what it read in the decoy.
+func statusUnderAttack(t *testing.T, e *Engine, s *swapper, swapped ...string) string {
+	t.Helper()
+	got, err := e.Status(abi)
+	s.mu.Lock()
+	want, werr := e.Status(abi)
+	s.mu.Unlock()
+	require.NoError(t, werr, "status of the real tree")
+	if err != nil {
+		named := false
+		for _, p := range swapped {
+			named = named || strings.Contains(err.Error(), p)
+		}
+		require.True(t, named, "status stopped by a change on the way names no directory exchanged: %v", err)
+		return "problem"
+	}
+	if reflect.DeepEqual(want, got) {
+		return "real"
+	}
+	require.Equal(t, StateConflict, got.State, "status under attack: %+v\nreal: %+v", got, want)
+	onTheWay := false
+	for _, p := range got.Problems {
+		onTheWay = onTheWay || p.Kind == ProblemHeadersPath || p.Kind == ProblemSymlinkParent
+	}
+	require.True(t, onTheWay, "status under attack reports no link on the way: %+v\nreal: %+v", got, want)
+	require.LessOrEqual(t, got.Linked, want.Linked, "status under attack counts links of the decoy: %+v\nreal: %+v", got, want)
+	return "problem"
 }
