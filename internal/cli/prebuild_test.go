@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/linux-librust/linux-librust/internal/debarch"
 	"github.com/linux-librust/linux-librust/internal/dkms"
 )
 
@@ -75,6 +76,21 @@ func TestDKMSPrebuild(t *testing.T) {
 				"W: " + abi + ": Rust modules need the kernel's Rust artifacts, and linux-librust-" + abi + " is not installed; fix: apt install linux-librust-" + abi + " (DKMS then builds its modules by itself)\n",
 				"I: " + abi + ": not building Rust modules for this kernel now (exit 77: skipped)",
 			},
+		},
+		{
+			// SRCARCH x86 alone does not tell amd64 from i386: CONFIG_64BIT does.
+			name: "headers of a 32-bit x86 kernel without artifacts, on amd64",
+			setup: func(t *testing.T) string {
+				if h, _ := debarch.Host(); h.Name != "amd64" {
+					t.Skip("names the set built for amd64")
+				}
+				root := t.TempDir()
+				writeTree(t, root, map[string]string{headers + "/Makefile": "",
+					headers + "/.config": "# Linux/x86 7.2.13 Kernel Configuration\n# CONFIG_64BIT is not set\nCONFIG_RUST=y\n"})
+				return root
+			},
+			code:  dkms.ExitSkipped,
+			lines: []string{"fix: apt install linux-librust-" + abi + "-for-amd64 (DKMS then builds"},
 		},
 		{
 			name:  "artifacts not linked",

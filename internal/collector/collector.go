@@ -24,6 +24,7 @@ import (
 
 	"github.com/spf13/afero"
 
+	"github.com/linux-librust/linux-librust/internal/debarch"
 	"github.com/linux-librust/linux-librust/internal/dylib"
 	"github.com/linux-librust/linux-librust/internal/kconfig"
 	"github.com/linux-librust/linux-librust/internal/layout"
@@ -60,7 +61,8 @@ type Tree struct {
 	// Skipped are the directories in the tree left out because they hold an earlier
 	// collected set (a linux-librust.manifest): copies, not part of the build.
 	Skipped []string
-	srcDir  string // the kernel source tree (support files)
+	srcDir  string         // the kernel source tree (support files)
+	kernel  debarch.Kernel // what the .config says of the kernel's architecture
 }
 
 // Open reads the build tree dir: its configuration and the artifacts in it. skip, when
@@ -85,7 +87,7 @@ func Open(fsys afero.Fs, dir, skip string) (*Tree, error) {
 		return nil, err
 	}
 	sort.Slice(t.Artifacts, func(i, j int) bool { return t.Artifacts[i].Path < t.Artifacts[j].Path })
-	if t.ProcMacroArch, err = procMacroArch(t.Artifacts, t.Arch); err != nil {
+	if t.ProcMacroArch, err = procMacroArch(t.Artifacts, t.kernel); err != nil {
 		return nil, fmt.Errorf("%s: %w", t.Dir, err)
 	}
 	return t, nil
@@ -103,7 +105,7 @@ func (t *Tree) readConfig(fsys afero.Fs) error {
 	}
 	sum := sha256.Sum256(data)
 	t.ConfigSHA256 = hex.EncodeToString(sum[:])
-	t.Arch = cfg.Arch()
+	t.Arch, t.kernel = cfg.Arch(), debarch.KernelOf(cfg)
 	if t.Arch == "" {
 		return fmt.Errorf("%s has no header line \"# Linux/<arch> <version> Kernel Configuration\": cannot tell the architecture; use the .config that the kernel build wrote", name)
 	}

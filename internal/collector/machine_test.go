@@ -9,6 +9,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/linux-librust/linux-librust/internal/debarch"
+	"github.com/linux-librust/linux-librust/internal/manifest"
 	"github.com/linux-librust/linux-librust/internal/rootfs"
 	"github.com/linux-librust/linux-librust/internal/treedump"
 )
@@ -73,6 +75,39 @@ func TestCollectProcMacroArchitecture(t *testing.T) {
 				want["/"+p] = treedump.File(0o644, string(files[p]))
 			}
 			assert.Equal(t, want, treedump.Dump(t, dest))
+		})
+	}
+}
+
+// TestProcMacroArch: whether a set is the kernel's native one follows the kernel's
+// .config, SRCARCH and CONFIG_64BIT: x86 is amd64 or i386.
+func TestProcMacroArch(t *testing.T) {
+	macro := func(machine, class string) []manifest.Artifact {
+		return []manifest.Artifact{
+			{Path: "rust/libcore.rmeta", Kind: manifest.KindRmeta},
+			{Path: "rust/libmacros.so", Kind: manifest.KindProcMacro, Machine: machine, Class: class},
+		}
+	}
+	x86_64, i386 := macro("EM_X86_64", "ELFCLASS64"), macro("EM_386", "ELFCLASS32")
+	tests := []struct {
+		name   string
+		as     []manifest.Artifact
+		kernel debarch.Kernel
+		want   string
+	}{
+		{"amd64 kernel, built on amd64", x86_64, debarch.Kernel{SrcArch: "x86", Bits: 64}, ""},
+		{"amd64 kernel, built on an i386 userland", i386, debarch.Kernel{SrcArch: "x86", Bits: 64}, "i386"},
+		{"686 kernel, built on i386", i386, debarch.Kernel{SrcArch: "x86", Bits: 32}, ""},
+		{"686 kernel, built on amd64", x86_64, debarch.Kernel{SrcArch: "x86", Bits: 32}, "amd64"},
+		{"x86 kernel, word size not said, built on i386", i386, debarch.Kernel{SrcArch: "x86"}, "i386"},
+		{"arm64 kernel, built on amd64", x86_64, debarch.Kernel{SrcArch: "arm64", Bits: 64}, "amd64"},
+		{"no proc macro", x86_64[:1], debarch.Kernel{SrcArch: "x86", Bits: 64}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := procMacroArch(tt.as, tt.kernel)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
 		})
 	}
 }

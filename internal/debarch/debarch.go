@@ -1,12 +1,14 @@
 // Package debarch names Debian architectures: for the ELF identity of a proc macro (the
 // machine whose rustc can load it), the Debian architecture, its multiarch tuple and the
-// kernel's SRCARCH; and the names of the artifacts packages built for each.
+// kernel's SRCARCH; the architecture native to a kernel, from its .config; and the
+// names of the artifacts packages built for each.
 package debarch
 
 import (
 	"debug/elf"
 
 	"github.com/linux-librust/linux-librust/internal/dylib"
+	"github.com/linux-librust/linux-librust/internal/kconfig"
 )
 
 // Arch is a Debian architecture.
@@ -62,15 +64,59 @@ func Host() (Arch, bool) {
 	return OfELF(h.Machine.String(), h.Class.String())
 }
 
-// Native reports whether a runs the kernel of SRCARCH srcarch natively: a set whose proc
-// macros are for a is then the kernel's native set.
-func (a Arch) Native(srcarch string) bool { return a.SrcArch == srcarch }
+// Config64Bit is the .config symbol that tells a 64-bit kernel from a 32-bit one of the
+// same SRCARCH (x86: amd64 from i386); a reader of the .config keeps it for KernelOf.
+const Config64Bit = "CONFIG_64BIT"
+
+// Kernel is what a kernel's .config says of its architecture.
+type Kernel struct {
+	SrcArch string // SRCARCH, from the header line, e.g. x86
+	Bits    int    // 64 or 32 as CONFIG_64BIT says; 0 when not known
+}
+
+// KernelOf returns the architecture of the kernel whose .config is c (parsed keeping
+// Config64Bit).
+func KernelOf(c *kconfig.Config) Kernel {
+	k := Kernel{SrcArch: c.Arch()}
+	switch b, err := c.Bool(Config64Bit); {
+	case err != nil || b == kconfig.Absent:
+	case b == kconfig.Yes:
+		k.Bits = 64
+	default:
+		k.Bits = 32
+	}
+	return k
+}
+
+// Arch returns the Debian architecture native to k: of its SRCARCH and word size. An
+// unknown word size is the 64-bit one where the SRCARCH has both (x86: amd64, as
+// only x86_64 kernels have Rust: HAVE_RUST).
+func (k Kernel) Arch() (Arch, bool) {
+	var found Arch
+	for _, a := range known {
+		if a.SrcArch != k.SrcArch {
+			continue
+		}
+		bits := map[string]int{elf.ELFCLASS32.String(): 32, elf.ELFCLASS64.String(): 64}[a.Class]
+		if bits == k.Bits || k.Bits == 0 && (found.Name == "" || bits == 64) {
+			found = a
+		}
+	}
+	return found, found.Name != ""
+}
+
+// Native reports whether a is the Debian architecture native to the kernel k: a set
+// whose proc macros are for a is then the kernel's native set.
+func (a Arch) Native(k Kernel) bool {
+	n, ok := k.Arch()
+	return ok && n.Name == a.Name
+}
 
 // Package returns the name of the package of abi's Rust artifacts whose proc macros run
-// on a: linux-librust-<ABI> when a is native to the kernel's SRCARCH srcarch, else
+// on a: linux-librust-<ABI> when a is native to the kernel k, else
 // linux-librust-<ABI>-for-<a>.
-func (a Arch) Package(abi, srcarch string) string {
-	if a.Native(srcarch) {
+func (a Arch) Package(abi string, k Kernel) string {
+	if a.Native(k) {
 		return SetPackage(abi, "")
 	}
 	return SetPackage(abi, a.Name)

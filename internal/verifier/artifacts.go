@@ -184,7 +184,18 @@ func (r *run) setFor(host dylib.Arch) string {
 	if !ok || r.manifest == nil {
 		return "the linux-librust package built on " + archName(host)
 	}
-	return a.Package(r.manifest.ABI, r.manifest.Arch) + " (the set built on " + a.Name + ")"
+	return a.Package(r.manifest.ABI, r.kernel()) + " (the set built on " + a.Name + ")"
+}
+
+// kernel is what the headers' .config says of the kernel's architecture, else the
+// manifest's SRCARCH alone.
+func (r *run) kernel() debarch.Kernel {
+	if r.opts.Headers != "" {
+		if c := readConfig(r.fsys, path.Join(r.opts.Headers, configName)); c.readErr == nil && c.parseErr == nil && c.kernel.SrcArch == r.manifest.Arch {
+			return c.kernel
+		}
+	}
+	return debarch.Kernel{SrcArch: r.manifest.Arch}
 }
 
 // archName names an architecture for people: "x86_64 (EM_X86_64, 64-bit, little-endian)".

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/linux-librust/linux-librust/internal/debarch"
 	"github.com/linux-librust/linux-librust/internal/kconfig"
 	"github.com/linux-librust/linux-librust/internal/rootfs"
 )
@@ -21,8 +22,8 @@ func identityOf(fi os.FileInfo) (identity, bool) { return rootfs.IdentityOf(fi) 
 type configFacts struct {
 	readErr  error // the file cannot be read
 	sha256   string
-	arch     string // SRCARCH, from the header line
-	parseErr error  // config-invalid
+	kernel   debarch.Kernel // SRCARCH, from the header line, and CONFIG_64BIT
+	parseErr error          // config-invalid
 	rust     kconfig.Tristate
 	rustErr  error
 	version  string
@@ -60,11 +61,11 @@ func readConfig(fsys rootfs.FS, p string) *configFacts {
 	}
 	sum := sha256.Sum256(data)
 	f.sha256 = hex.EncodeToString(sum[:])
-	c, err := kconfig.ParseSymbols(bytes.NewReader(data), "CONFIG_RUST", "CONFIG_RUSTC_VERSION_TEXT")
+	c, err := kconfig.ParseSymbols(bytes.NewReader(data), "CONFIG_RUST", "CONFIG_RUSTC_VERSION_TEXT", debarch.Config64Bit)
 	if err != nil {
 		f.parseErr = err
 	} else {
-		f.arch = c.Arch()
+		f.kernel = debarch.KernelOf(c)
 		f.rust, f.rustErr = c.Bool("CONFIG_RUST")
 		f.version, f.hasVer, f.verErr = c.String("CONFIG_RUSTC_VERSION_TEXT")
 	}

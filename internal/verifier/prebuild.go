@@ -69,8 +69,8 @@ func CheckBuild(fsys rootfs.FS, abi string, installed func() (string, error)) Bu
 	if _, err := fsys.Stat(artifacts); err != nil {
 		// The set for this machine: the native one, or one cross-built for it.
 		pkg := debarch.SetPackage(abi, "")
-		if h, ok := debarch.Host(); ok && c.arch != "" {
-			pkg = h.Package(abi, c.arch)
+		if h, ok := debarch.Host(); ok && c.kernel.SrcArch != "" {
+			pkg = h.Package(abi, c.kernel)
 		}
 		return notYet("artifacts-missing", artifacts, "apt install "+pkg+" (DKMS then builds its modules by itself)",
 			"%s: Rust modules need the kernel's Rust artifacts, and %s is not installed", abi, pkg)
