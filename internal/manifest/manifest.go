@@ -22,9 +22,15 @@
 //	Kind: proc-macro
 //	Size: 1234
 //	SHA256: <64 lowercase hex digits>
+//	BLAKE3: <64 lowercase hex digits>  (optional: absent from manifests of earlier versions)
 //	Rustc-Version: rustc 1.97.1 (…)   (optional; never for target-spec)
 //	Machine: EM_X86_64                 (proc-macro only)
 //	Class: ELFCLASS64                  (proc-macro only)
+//
+// SHA256 is what SHA256SUMS repeats, for `sha256sum -c`. BLAKE3 (the 256-bit BLAKE3
+// digest) is what a full check of the tree hashes when it is there: about twice as
+// fast as SHA-256, even with the CPU's SHA instructions. Every reader ignores it where it does not know it, so adding it
+// needed no new Format; a reader that knows it refuses a malformed one.
 //
 // Later versions only add fields; readers ignore fields they do not know. Format changes
 // only for an incompatible change, which readers refuse.
@@ -75,6 +81,7 @@ type Artifact struct {
 	Kind         Kind
 	Size         int64
 	SHA256       string // 64 lowercase hex digits
+	BLAKE3       string // 64 lowercase hex digits; empty in a manifest written without it
 	RustcVersion string // rustc that built it; empty for target-spec
 	Machine      string // proc-macro only: elf.Machine String(), e.g. EM_X86_64
 	Class        string // proc-macro only: elf.Class String(), e.g. ELFCLASS64
@@ -121,6 +128,9 @@ func (m *Manifest) Marshal() []byte {
 		field("Kind", string(a.Kind))
 		field("Size", strconv.FormatInt(a.Size, 10))
 		field("SHA256", a.SHA256)
+		if a.BLAKE3 != "" {
+			field("BLAKE3", a.BLAKE3)
+		}
 		if a.RustcVersion != "" {
 			field("Rustc-Version", a.RustcVersion)
 		}
@@ -219,6 +229,11 @@ func (a *Artifact) Validate() error {
 	if err := CheckSHA256(a.SHA256); err != nil {
 		return fmt.Errorf("artifact %s: SHA256: %w", a.Path, err)
 	}
+	if a.BLAKE3 != "" {
+		if err := CheckBLAKE3(a.BLAKE3); err != nil {
+			return fmt.Errorf("artifact %s: BLAKE3: %w", a.Path, err)
+		}
+	}
 	if err := checkValue("Rustc-Version", a.RustcVersion, false); err != nil {
 		return fmt.Errorf("artifact %s: %w", a.Path, err)
 	}
@@ -296,14 +311,20 @@ func CheckPath(p string) error {
 var kindSuffix = map[Kind]string{KindRmeta: ".rmeta", KindProcMacro: ".so", KindTargetSpec: ".json"}
 
 // CheckSHA256 reports whether s is 64 lowercase hex digits.
-func CheckSHA256(s string) error {
-	if len(s) != 64 {
-		return fmt.Errorf("%q is not a SHA-256 (64 lowercase hex digits)", s)
+func CheckSHA256(s string) error { return checkDigest("SHA-256", s) }
+
+// CheckBLAKE3 reports whether s is 64 lowercase hex digits.
+func CheckBLAKE3(s string) error { return checkDigest("BLAKE3", s) }
+
+// checkDigest reports whether s is a 256-bit digest in 64 lowercase hex digits.
+func checkDigest(what, s string) error {
+	ok := len(s) == 64
+	for i := 0; ok && i < len(s); i++ {
+		c := s[i]
+		ok = c >= '0' && c <= '9' || c >= 'a' && c <= 'f'
 	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-			return fmt.Errorf("%q is not a SHA-256 (64 lowercase hex digits)", s)
-		}
+	if !ok {
+		return fmt.Errorf("%.80q is not a %s (64 lowercase hex digits)", s, what)
 	}
 	return nil
 }

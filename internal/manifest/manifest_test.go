@@ -25,6 +25,9 @@ func sum(s string) string {
 	return hex.EncodeToString(h[:])
 }
 
+// b3 stands for a BLAKE3 digest: any 64 hex digits, as this package never hashes.
+func b3(s string) string { return sum("blake3 " + s) }
+
 const rustc = "rustc 1.97.1 (8bab26f4f 2026-07-14) (built from a source tarball)"
 
 // sample returns a manifest whose artifacts are deliberately out of order.
@@ -36,12 +39,21 @@ func sample() *Manifest {
 		RustcVersion: rustc,
 		ConfigSHA256: sum("config"),
 		Artifacts: []Artifact{
-			{Path: "scripts/target.json", Kind: KindTargetSpec, Size: 6, SHA256: sum("target")},
-			{Path: "rust/libmacros.so", Kind: KindProcMacro, Size: 6, SHA256: sum("macros"), RustcVersion: rustc, Machine: "EM_X86_64", Class: "ELFCLASS64"},
-			{Path: "rust/libcore.rmeta", Kind: KindRmeta, Size: 4, SHA256: sum("core"), RustcVersion: rustc},
-			{Path: "rust/kernel/sub.rmeta", Kind: KindRmeta, Size: 3, SHA256: sum("sub"), RustcVersion: rustc},
+			{Path: "scripts/target.json", Kind: KindTargetSpec, Size: 6, SHA256: sum("target"), BLAKE3: b3("target")},
+			{Path: "rust/libmacros.so", Kind: KindProcMacro, Size: 6, SHA256: sum("macros"), BLAKE3: b3("macros"), RustcVersion: rustc, Machine: "EM_X86_64", Class: "ELFCLASS64"},
+			{Path: "rust/libcore.rmeta", Kind: KindRmeta, Size: 4, SHA256: sum("core"), BLAKE3: b3("core"), RustcVersion: rustc},
+			{Path: "rust/kernel/sub.rmeta", Kind: KindRmeta, Size: 3, SHA256: sum("sub"), BLAKE3: b3("sub"), RustcVersion: rustc},
 		},
 	}
+}
+
+// sha256Only is sample as versions before BLAKE3 wrote it.
+func sha256Only() *Manifest {
+	m := sample()
+	for i := range m.Artifacts {
+		m.Artifacts[i].BLAKE3 = ""
+	}
+	return m
 }
 
 func golden(t *testing.T, name string, got []byte) {
@@ -60,6 +72,24 @@ func TestMarshalGolden(t *testing.T) {
 	require.NoError(t, m.Validate())
 	golden(t, "sample.manifest", m.Marshal())
 	golden(t, "sample.SHA256SUMS", m.Sums())
+}
+
+// TestSHA256Only: a manifest written before BLAKE3 (as installed systems have them)
+// still reads, with no BLAKE3, and its SHA256SUMS is the one written with BLAKE3.
+func TestSHA256Only(t *testing.T) {
+	old, err := os.ReadFile(filepath.Join("testdata", "sha256-only.manifest"))
+	require.NoError(t, err)
+	m, err := Parse(old)
+	require.NoError(t, err)
+	require.NoError(t, m.Validate())
+	for _, a := range m.Artifacts {
+		assert.Empty(t, a.BLAKE3, a.Path)
+	}
+	assert.Equal(t, string(old), string(m.Marshal()))
+	assert.Equal(t, sha256Only().Marshal(), m.Marshal())
+	assert.Equal(t, sample().Sums(), m.Sums())
+	assert.NotContains(t, string(old), "BLAKE3")
+	assert.Contains(t, string(sample().Marshal()), "\nBLAKE3: "+b3("core")+"\n")
 }
 
 // crossSample is the manifest of an arm64 kernel's set cross-built on amd64: its proc
@@ -124,10 +154,20 @@ func TestParseErrors(t *testing.T) {
 	ok := func(p string) string {
 		return "Path: " + p + "\nKind: rmeta\nSize: 1\nSHA256: " + h
 	}
+	withB3 := func(v string) string { return art(ok("rust/a.rmeta"), "BLAKE3: "+v) }
 	tests := []struct {
 		name, in, err string
 	}{
 		{"empty", "", "empty manifest"},
+		{"short blake3", withB3("abc"), `stanza at line 7: artifact rust/a.rmeta: BLAKE3: "abc" is not a BLAKE3 (64 lowercase hex digits)`},
+		{"long blake3", withB3(h + "0"), `artifact rust/a.rmeta: BLAKE3: "` + h + `0" is not a BLAKE3`},
+		{"upper blake3", withB3(strings.ToUpper(h)), "is not a BLAKE3"},
+		{"non-hex blake3", withB3(strings.Repeat("z", 64)), "is not a BLAKE3"},
+		{"blake3 with spaces", withB3(h[:32] + " " + h[33:]), "is not a BLAKE3"},
+		{"huge blake3", withB3(strings.Repeat("0", 100000)), `BLAKE3: "` + strings.Repeat("0", 80) + `" is not a BLAKE3`},
+		{"empty blake3", withB3(""), `line 11: artifact rust/a.rmeta: BLAKE3: "" is not a BLAKE3`},
+		{"blake3 repeated", withB3(h) + "BLAKE3: " + h + "\n", "line 12: field BLAKE3 repeated (first at line 11)"},
+		{"blake3 continued", withB3(h) + " " + h + "\n", "line 12: continuation line for BLAKE3, which is a one-line field"},
 		{"format 2", strings.Replace(good, "Format: 1", "Format: 2", 1), `line 1: unsupported manifest format "2"`},
 		{"no format", strings.Replace(good, "Format: 1\n", "", 1), "stanza at line 1: missing Format"},
 		{"bad abi", strings.Replace(good, "ABI: 7.2.13+deb14-amd64", "ABI: ../x", 1), "line 2: ABI: invalid kernel ABI"},
@@ -301,6 +341,8 @@ func TestReadErrors(t *testing.T) {
 	fewer.Artifacts = fewer.Artifacts[1:]
 	hostile := sample()
 	hostile.Artifacts[3].Path += ".linux-librust-backup"
+	badB3 := sample()
+	badB3.Artifacts[2].BLAKE3 = strings.ToUpper(badB3.Artifacts[2].BLAKE3)
 	tests := []struct {
 		name           string
 		manifest, sums []byte
@@ -314,6 +356,7 @@ func TestReadErrors(t *testing.T) {
 		{"missing in sums", m.Marshal(), fewer.Sums(), "/a/linux-librust.manifest lists scripts/target.json but /a/SHA256SUMS does not"},
 		{"extra in sums", fewer.Marshal(), m.Sums(), "/a/SHA256SUMS lists scripts/target.json but /a/linux-librust.manifest does not"},
 		{"too big", m.Marshal(), []byte(strings.Repeat("x", MaxBytes+1)), "larger than"},
+		{"bad blake3", badB3.Marshal(), badB3.Sums(), "parse manifest /a/linux-librust.manifest: stanza at line 14: artifact rust/libcore.rmeta: BLAKE3: \"" + strings.ToUpper(b3("core")) + "\" is not a BLAKE3 (64 lowercase hex digits)"},
 		{"tool's name", hostile.Marshal(), hostile.Sums(), "parse manifest /a/linux-librust.manifest: stanza at line 7: artifact path \"rust/kernel/sub.rmeta.linux-librust-backup\": ends in .linux-librust-backup"},
 	}
 	for _, tt := range tests {
@@ -341,6 +384,12 @@ func FuzzParse(f *testing.F) {
 	f.Add(sample().Marshal())
 	f.Add([]byte("Format: 1\n"))
 	f.Add([]byte("Format: 1\nX: a\n b\n\nPath: a\n"))
+	f.Add(sha256Only().Marshal())
+	for _, v := range []string{"", "abc", strings.ToUpper(b3("x")), b3("x") + "0", " " + b3("x")} {
+		m := sample()
+		m.Artifacts[1].BLAKE3 = v
+		f.Add(m.Marshal())
+	}
 	for _, p := range []string{"rust/libcore.rmeta.linux-librust-tmp", "rust/libcore.rmeta.linux-librust-backup",
 		strings.Repeat("a/", 20) + "b.rmeta", "Makefile", "linux-librust.manifest.tmp"} {
 		m := sample()
@@ -359,6 +408,10 @@ func FuzzParse(f *testing.F) {
 			require.LessOrEqual(t, strings.Count(a.Path, "/"), 15, a.Path)
 			require.NotContains(t, a.Path, ".linux-librust-", a.Path)
 			require.True(t, strings.HasSuffix(a.Path, ".rmeta") || strings.HasSuffix(a.Path, ".so") || strings.HasSuffix(a.Path, ".json"), a.Path)
+			// A BLAKE3 is absent or a digest, never a value to pass on unchecked.
+			if a.BLAKE3 != "" {
+				require.NoError(t, CheckBLAKE3(a.BLAKE3), a.Path)
+			}
 		}
 		again, err := Parse(m.Marshal())
 		require.NoError(t, err)

@@ -28,7 +28,7 @@ func (s stanza) get(name string) (field, bool) {
 // knownFields are one-line fields; continuation lines are only tolerated for others.
 var knownFields = map[string]bool{
 	"format": true, "abi": true, "architecture": true, "rustc-version": true, "config-sha256": true,
-	"path": true, "kind": true, "size": true, "sha256": true, "machine": true, "class": true,
+	"path": true, "kind": true, "size": true, "sha256": true, "blake3": true, "machine": true, "class": true,
 }
 
 // splitLines splits data into LF-terminated lines, checking size, encoding and line ends.
@@ -188,6 +188,8 @@ func Parse(data []byte) (*Manifest, error) {
 		}
 		hf, _ := s.get("SHA256")
 		a.SHA256 = hf.value
+		bf, hasBLAKE3 := s.get("BLAKE3")
+		a.BLAKE3 = bf.value
 		if f, ok := s.get("Rustc-Version"); ok {
 			a.RustcVersion = f.value
 		}
@@ -199,6 +201,9 @@ func Parse(data []byte) (*Manifest, error) {
 		}
 		if err := a.Validate(); err != nil {
 			return nil, fmt.Errorf("stanza at line %d: %w", s.line, err)
+		}
+		if hasBLAKE3 && a.BLAKE3 == "" { // Validate takes empty for absent
+			return nil, fmt.Errorf("line %d: artifact %s: BLAKE3: %w", bf.line, a.Path, CheckBLAKE3(""))
 		}
 		m.Artifacts = append(m.Artifacts, a)
 	}
