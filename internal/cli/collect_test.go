@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/hex"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"lukechampine.com/blake3"
 
 	"github.com/linux-librust/linux-librust/internal/manifest"
 	"github.com/linux-librust/linux-librust/internal/rootfs"
@@ -77,6 +79,10 @@ func TestCollectStrip(t *testing.T) {
 	fi, err := os.Stat(filepath.Join(dest, "rust/libmacros.so"))
 	require.NoError(t, err)
 	assert.Equal(t, fi.Size(), macro.Size)
+	data, err := os.ReadFile(filepath.Join(dest, "rust/libmacros.so"))
+	require.NoError(t, err)
+	b := blake3.Sum256(data)
+	assert.Equal(t, hex.EncodeToString(b[:]), macro.BLAKE3, "the digest of the stripped file")
 	cmd := exec.Command("sha256sum", "--strict", "-c", "SHA256SUMS")
 	cmd.Dir = dest
 	out, err := cmd.CombinedOutput()

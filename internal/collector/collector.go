@@ -281,16 +281,14 @@ func (t *Tree) Copy(fsys rootfs.FS, dest, abi string, strip func(path string) er
 		if a.Kind == manifest.KindSupport {
 			from = path.Join(t.srcDir, a.Path)
 		}
-		sum, size, err := copyFile(fsys, from, to, a.Kind == manifest.KindSupport)
-		if err != nil {
+		if err := copyFile(fsys, from, to, a.Kind == manifest.KindSupport, &a); err != nil {
 			return nil, err
 		}
 		if strip != nil && a.Kind == manifest.KindProcMacro {
-			if sum, size, err = stripped(fsys, to, a, strip); err != nil {
+			if err := stripped(fsys, to, &a, strip); err != nil {
 				return nil, err
 			}
 		}
-		a.SHA256, a.Size = sum, size
 		m.Artifacts = append(m.Artifacts, a)
 	}
 	if err := m.Validate(); err != nil {
@@ -302,30 +300,32 @@ func (t *Tree) Copy(fsys rootfs.FS, dest, abi string, strip func(path string) er
 	return m, nil
 }
 
-// stripped strips the proc macro p, checks that it is still the same proc macro, and
-// returns its new SHA-256 and size.
-func stripped(fsys afero.Fs, p string, a manifest.Artifact, strip func(string) error) (string, int64, error) {
+// stripped strips the proc macro p, checks that it is still the same proc macro a, and
+// records its new digests and size in a.
+func stripped(fsys afero.Fs, p string, a *manifest.Artifact, strip func(string) error) error {
 	if err := strip(p); err != nil {
-		return "", 0, fmt.Errorf("strip %s: %w", p, err)
+		return fmt.Errorf("strip %s: %w", p, err)
 	}
 	f, err := openRegular(fsys, p)
 	if err != nil {
-		return "", 0, fmt.Errorf("read %s: %w", p, err)
+		return fmt.Errorf("read %s: %w", p, err)
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return "", 0, fmt.Errorf("read %s: %w", p, err)
+		return fmt.Errorf("read %s: %w", p, err)
 	}
 	info, err := dylib.Read(f, fi.Size())
 	if err != nil || !info.IsProcMacro() || info.Metadata == nil || info.Metadata.RustcVersion != a.RustcVersion {
-		return "", 0, fmt.Errorf("%s: stripping removed the proc-macro marker or the .rustc section; strip with --strip-unneeded, or collect without --strip", p)
+		return fmt.Errorf("%s: stripping removed the proc-macro marker or the .rustc section; strip with --strip-unneeded, or collect without --strip", p)
 	}
-	h := sha256.New()
-	if _, err := io.Copy(h, io.NewSectionReader(f, 0, fi.Size())); err != nil {
-		return "", 0, fmt.Errorf("read %s: %w", p, err)
+	d := manifest.NewDigests()
+	if _, err := io.Copy(d, io.NewSectionReader(f, 0, fi.Size())); err != nil {
+		return fmt.Errorf("read %s: %w", p, err)
 	}
-	return hex.EncodeToString(h.Sum(nil)), fi.Size(), nil
+	d.Set(a)
+	a.Size = fi.Size()
+	return nil
 }
 
 func emptyDir(fsys afero.Fs, dir string) error {
@@ -349,26 +349,28 @@ func emptyDir(fsys afero.Fs, dir string) error {
 
 // copyFile copies src to dst (mode 0644: artifacts are read by whoever builds modules,
 // whatever the umask of the packager; 0755 when keepExec and src is executable: the
-// scripts of the kernel's Rust availability check run each other), returning its
-// SHA-256 and size.
-func copyFile(fsys rootfs.FS, src, dst string, keepExec bool) (string, int64, error) {
+// scripts of the kernel's Rust availability check run each other), recording in a its
+// digests, computed in the one read of the copy, and its size.
+func copyFile(fsys rootfs.FS, src, dst string, keepExec bool, a *manifest.Artifact) error {
 	mode := os.FileMode(0o644)
 	if keepExec {
 		fi, err := fsys.Stat(src)
 		if err != nil {
-			return "", 0, fmt.Errorf("read %s: %w", src, err)
+			return fmt.Errorf("read %s: %w", src, err)
 		}
 		if fi.Mode()&0o111 != 0 {
 			mode = 0o755
 		}
 	}
 	if err := rootfs.MkdirAll(fsys, path.Dir(dst), 0o755); err != nil {
-		return "", 0, err
+		return err
 	}
-	h := sha256.New()
-	n, err := rootfs.CopyFile(fsys, src, dst, mode, h)
+	d := manifest.NewDigests()
+	n, err := rootfs.CopyFile(fsys, src, dst, mode, d)
 	if err != nil {
-		return "", 0, err
+		return err
 	}
-	return hex.EncodeToString(h.Sum(nil)), n, nil
+	d.Set(a)
+	a.Size = n
+	return nil
 }

@@ -1,6 +1,8 @@
 package collector
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"os"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"lukechampine.com/blake3"
 
 	"github.com/linux-librust/linux-librust/internal/manifest"
 	"github.com/linux-librust/linux-librust/internal/rootfs"
@@ -120,6 +123,15 @@ func TestCollect(t *testing.T) {
 	back, err := manifest.Read(fsys, dest)
 	require.NoError(t, err)
 	assert.Equal(t, m.Artifacts, back.Artifacts)
+	// Both digests are of the copied bytes.
+	require.Len(t, back.Artifacts, 5)
+	for _, a := range back.Artifacts {
+		data, err := os.ReadFile(filepath.Join(dest, a.Path))
+		require.NoError(t, err)
+		s, b := sha256.Sum256(data), blake3.Sum256(data)
+		assert.Equal(t, hex.EncodeToString(s[:]), a.SHA256, a.Path)
+		assert.Equal(t, hex.EncodeToString(b[:]), a.BLAKE3, a.Path)
+	}
 	dest2 := filepath.Join(tmp, "again")
 	tree2, err := Open(fsys, build, dest2)
 	require.NoError(t, err)
@@ -379,7 +391,7 @@ func TestStrippedRefusesFIFO(t *testing.T) {
 	strip := func(string) error { return syscall.Mkfifo(filepath.Join(dir, "libmacros.so"), 0o644) }
 	done := make(chan error, 1)
 	go func() {
-		_, _, err := stripped(fsys, "/libmacros.so", manifest.Artifact{}, strip)
+		err := stripped(fsys, "/libmacros.so", &manifest.Artifact{}, strip)
 		done <- err
 	}()
 	select {
