@@ -23,7 +23,8 @@ func (a *App) verifyCmd() *cobra.Command {
 		Short:             "check that kernels' Rust artifacts are intact and usable",
 		Long: `verify checks each ABI's artifact set (--all: every ABI with Rust artifacts
 or links of the tool under the root): the manifest and every file it lists (size;
-with --full also the SHA-256), the .rmeta headers and footers, the proc macros'
+with --full also the digest: BLAKE3, or SHA-256 in a manifest written without
+BLAKE3), the .rmeta headers and footers, the proc macros'
 ELF headers, marker symbol and .rustc section, that one rustc version text built
 every artifact and equals CONFIG_RUSTC_VERSION_TEXT of the headers' .config and
 the manifest, that the .config is the one the set was built from, that the
@@ -86,7 +87,7 @@ versions only add fields. Exit status: 0 clean (notes only), 1 findings.`,
 			return nil
 		},
 	}
-	c.Flags().BoolVar(&full, "full", false, "also check every artifact's SHA-256")
+	c.Flags().BoolVar(&full, "full", false, "also hash every artifact and compare its digest with the manifest's")
 	c.Flags().BoolVar(&all, "all", false, "verify every kernel found under the root")
 	return c
 }

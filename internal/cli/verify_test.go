@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -59,6 +60,47 @@ func TestVerify(t *testing.T) {
 	assert.Contains(t, r.stdout, "/usr/lib/linux-librust-"+abi+"/rust/libkernel.rmeta")
 	assert.Contains(t, r.stdout, "fix: ")
 	assert.NotContains(t, r.stdout, ": ok (")
+}
+
+// TestVerifyFullDigests: verify --full compares the BLAKE3 collect writes; a manifest
+// written before BLAKE3 (as installed systems have them) still verifies, by SHA-256; a
+// flipped byte is found either way, naming the digest that differs.
+func TestVerifyFullDigests(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		blake3 bool
+		hash   string
+	}{
+		{"collected", true, "BLAKE3"},
+		{"manifest without BLAKE3", false, "SHA-256"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := collected(t)
+			arts := filepath.Join(root, "usr/lib/linux-librust-"+abi)
+			mp := filepath.Join(arts, "linux-librust.manifest")
+			text, err := os.ReadFile(mp)
+			require.NoError(t, err)
+			require.Equal(t, 4, strings.Count(string(text), "\nBLAKE3: "))
+			if !tc.blake3 {
+				text = regexp.MustCompile(`(?m)^BLAKE3: .*\n`).ReplaceAll(text, nil)
+				require.NoError(t, os.WriteFile(mp, text, 0o644))
+			}
+			require.Equal(t, ExitOK, run(t, nil, "--root", root, "link", abi).code)
+			r := run(t, nil, "--root", root, "verify", "--full", abi)
+			require.Equal(t, ExitOK, r.code, r.stdout+r.stderr)
+			assert.Contains(t, r.stdout, abi+": ok (4 artifacts, full check)")
+
+			p := filepath.Join(arts, "rust/libcore.rmeta")
+			data, err := os.ReadFile(p)
+			require.NoError(t, err)
+			data[len(data)/2] ^= 0x80
+			require.NoError(t, os.WriteFile(p, data, 0o644))
+			r = run(t, nil, "--root", root, "verify", "--full", abi)
+			assert.Equal(t, ExitProblems, r.code, r.stdout+r.stderr)
+			assert.Regexp(t, "(?m)^"+regexp.QuoteMeta(abi+": error: checksum-mismatch: /usr/lib/linux-librust-"+abi+"/rust/libcore.rmeta: ")+
+				tc.hash+" [0-9a-f]{64}, the manifest says [0-9a-f]{64}; fix: reinstall linux-librust-"+regexp.QuoteMeta(abi)+" ", r.stdout)
+		})
+	}
 }
 
 func TestLinkRefusesABrokenSet(t *testing.T) {

@@ -1,8 +1,6 @@
 package verifier
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"hash"
 	"io"
@@ -25,91 +23,98 @@ const hashBufSize = 1 << 20
 
 // startSums starts hashing, on all cores, every artifact that is a regular file of at
 // most MaxArtifactSize (the others are reported by checkFiles) while the other checks
-// go on; the function it returns waits and reports every mismatch.
+// go on; the function it returns waits and reports every mismatch. Each artifact is
+// hashed with the digest the manifest records for a full check: BLAKE3 where it has
+// one, else SHA-256 (manifest.Artifact.Checked).
 func (r *run) startSums() (report func()) {
+	var jobs []hashJob
 	var arts []manifest.Artifact
-	var paths []string
 	for _, a := range r.manifest.Artifacts {
 		p := r.art(a.Path)
 		if fi, err := r.fsys.Lstat(p); err == nil && fi.Mode().IsRegular() && fi.Size() <= MaxArtifactSize {
-			arts, paths = append(arts, a), append(paths, p)
+			name, want, h := a.Checked()
+			jobs = append(jobs, hashJob{path: p, size: fi.Size(), name: name, want: want, h: h})
+			arts = append(arts, a)
 		}
 	}
-	var sums []string
-	var errs []error
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		sums, errs = HashFiles(r.fsys, paths, r.opts.Workers)
+		hashFiles(r.fsys, jobs, r.opts.Workers)
 	}()
 	return func() {
 		<-done
-		for i, a := range arts {
+		for _, j := range jobs {
 			switch {
-			case errs[i] != nil:
-				r.add("artifact-unreadable", Error, paths[i], r.reinstall(), "%v", errs[i])
-			case sums[i] != a.SHA256:
-				r.add("checksum-mismatch", Error, paths[i], r.reinstall(),
-					"SHA-256 %s, the manifest says %s", sums[i], a.SHA256)
+			case j.err != nil:
+				r.add("artifact-unreadable", Error, j.path, r.reinstall(), "%v", j.err)
+			case j.sum != j.want:
+				r.add("checksum-mismatch", Error, j.path, r.reinstall(),
+					"%s %s, the manifest says %s", j.name, j.sum, j.want)
 			}
 		}
 	}
 }
 
-// HashFiles returns the lowercase hex SHA-256 of every file, hashing up to workers files
-// at once (0: GOMAXPROCS), largest first so that the biggest file never starts last.
-func HashFiles(fsys afero.Fs, paths []string, workers int) (sums []string, errs []error) {
-	sums, errs = make([]string, len(paths)), make([]error, len(paths))
+// hashJob is one file to hash and, once hashFiles returns, its digest or error.
+type hashJob struct {
+	path       string
+	size       int64     // at the check: orders the work, largest first
+	name, want string    // the digest's name and the manifest's value
+	h          hash.Hash // computes it
+	sum        string    // lowercase hex
+	err        error
+}
+
+// hashFiles hashes every job's file, up to workers files at once (0: GOMAXPROCS),
+// largest first so that the biggest file never starts last.
+func hashFiles(fsys afero.Fs, jobs []hashJob, workers int) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	workers = min(workers, len(paths))
-	sizes := make([]int64, len(paths))
-	order := make([]int, len(paths))
-	for i, p := range paths {
-		order[i] = i
-		if fi, err := fsys.Stat(p); err == nil {
-			sizes[i] = fi.Size()
-		}
+	workers = min(workers, len(jobs))
+	order := make([]*hashJob, len(jobs))
+	for i := range jobs {
+		order[i] = &jobs[i]
 	}
-	sort.SliceStable(order, func(a, b int) bool { return sizes[order[a]] > sizes[order[b]] })
-	next := make(chan int)
+	sort.SliceStable(order, func(a, b int) bool { return order[a].size > order[b].size })
+	next := make(chan *hashJob)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			buf := make([]byte, hashBufSize)
-			for i := range next {
-				sums[i], errs[i] = hashFile(fsys, paths[i], buf)
+			for j := range next {
+				j.sum, j.err = hashFile(fsys, j.path, j.h, buf)
 			}
 		}()
 	}
-	for _, i := range order {
-		next <- i
+	for _, j := range order {
+		next <- j
 	}
 	close(next)
 	wg.Wait()
-	return sums, errs
 }
 
-func hashFile(fsys afero.Fs, p string, buf []byte) (string, error) {
+// hashFile returns the lowercase hex digest h computes of the regular file p, reading
+// through buf or mappings (hashMapped).
+func hashFile(fsys afero.Fs, p string, h hash.Hash, buf []byte) (string, error) {
 	f, err := rootfs.OpenRegular(fsys, p, os.O_RDONLY, 0) // a FIFO swapped in is not waited on
 	if err != nil {
 		return "", err
 	}
 	defer f.Close()
-	h := sha256.New()
 	if ok, err := hashMapped(h, f); ok {
 		if err != nil {
 			return "", fmt.Errorf("hash %s: %w", p, err)
 		}
-		return hex.EncodeToString(h.Sum(nil)), nil
+		return manifest.Hex(h), nil
 	}
 	if _, err := io.CopyBuffer(h, onlyReader{f}, buf); err != nil {
 		return "", fmt.Errorf("hash %s: %w", p, err)
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return manifest.Hex(h), nil
 }
 
 // hashMapped hashes a real file through read-only mappings of hashWindow bytes at a

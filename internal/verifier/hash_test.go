@@ -3,7 +3,9 @@ package verifier
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"hash"
 	"os"
+	"path"
 	"path/filepath"
 	"testing"
 	"time"
@@ -12,7 +14,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
+	"lukechampine.com/blake3"
 
+	"github.com/linux-librust/linux-librust/internal/manifest"
+	"github.com/linux-librust/linux-librust/internal/rmeta"
 	"github.com/linux-librust/linux-librust/internal/rootfs"
 )
 
@@ -41,16 +46,21 @@ func TestHashMapped(t *testing.T) {
 		data[i] = byte(i * 31)
 	}
 	require.NoError(t, os.WriteFile(p, data, 0o644))
-	want := sha256.Sum256(data)
+	s, b := sha256.Sum256(data), blake3.Sum256(data)
 
-	// The mapped and the read path agree with the plain digest.
+	// The mapped and the read path agree with the plain digests.
 	for _, min := range []int64{1, 1 << 40} {
 		saved := minMapped
 		minMapped = min
-		sum, err := hashFile(afero.NewOsFs(), p, make([]byte, 4096))
+		for _, h := range []struct {
+			new  func() hash.Hash
+			want []byte
+		}{{sha256.New, s[:]}, {manifest.NewBLAKE3, b[:]}} {
+			sum, err := hashFile(afero.NewOsFs(), p, h.new(), make([]byte, 4096))
+			require.NoError(t, err)
+			assert.Equal(t, hex.EncodeToString(h.want), sum, "minMapped %d", min)
+		}
 		minMapped = saved
-		require.NoError(t, err)
-		assert.Equal(t, hex.EncodeToString(want[:]), sum)
 	}
 
 	// A file that shrank after Stat faults inside the mapping: an error, not a crash.
@@ -64,6 +74,73 @@ func TestHashMapped(t *testing.T) {
 	assert.Contains(t, err.Error(), "changed while it was read")
 }
 
+// TestFullDigest: verify --full finds a byte flipped anywhere in a large artifact (more
+// than two hash windows) by the manifest's BLAKE3, or by its SHA-256 in a manifest
+// written without BLAKE3, and says which digest differs.
+func TestFullDigest(t *testing.T) {
+	sid := version(t, "sid")
+	nocore := sample(t, "sid/libnocore.rmeta")
+	big := grow(t, nocore, 2*hashWindow+12345)
+	info, err := rmeta.ReadBlob(nocore)
+	require.NoError(t, err)
+	// Flips go to the padding grow adds after the header, which no quick check reads.
+	first, last := int(info.HeaderEnd)+1, int(info.HeaderEnd)+len(big)-len(nocore)-1
+	require.Greater(t, last, 2*hashWindow)
+	const p = "rust/libcore.rmeta"
+	for _, tc := range []struct {
+		name   string
+		blake3 bool // the manifest has BLAKE3
+		flip   int  // offset of the byte flipped; -1 for none
+		hash   string
+	}{
+		{"clean", true, -1, "BLAKE3"},
+		{"clean, manifest without BLAKE3", false, -1, "SHA-256"},
+		{"flipped in the last window", true, last, "BLAKE3"},
+		{"flipped in the first window", true, first, "BLAKE3"},
+		{"flipped, manifest without BLAKE3", false, last, "SHA-256"},
+		{"flipped in the middle, manifest without BLAKE3", false, hashWindow + 1, "SHA-256"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := sidSet(t)
+			s[p] = setFile{manifest.KindRmeta, big}
+			m := manifestOf(s, sid, config(sid))
+			if !tc.blake3 {
+				for i := range m.Artifacts {
+					m.Artifacts[i].BLAKE3 = ""
+				}
+			}
+			fsys := newRoot(t)
+			install(t, fsys, s, m, config(sid))
+			if tc.flip >= 0 {
+				damaged := append([]byte(nil), big...)
+				damaged[tc.flip] ^= 0x01
+				require.NoError(t, afero.WriteFile(fsys, path.Join(artifacts, p), damaged, 0o644))
+			}
+			rep := Verify(fsys, Options{Headers: headers, Artifacts: artifacts, Full: true, Links: true, RustcVersion: rustcIs(sid)})
+			if tc.flip < 0 {
+				assert.Empty(t, rep.Findings)
+				return
+			}
+			require.Len(t, rep.Findings, 1, "%v", rep.Findings)
+			f := rep.Findings[0]
+			assert.Equal(t, "checksum-mismatch", f.Code)
+			assert.Equal(t, Error, f.Severity)
+			assert.Equal(t, path.Join(artifacts, p), f.Path)
+			assert.Equal(t, "reinstall linux-librust-"+abi+" (or rerun collect from the kernel build tree)", f.Fix)
+			var want string
+			for _, a := range m.Artifacts {
+				if a.Path == p {
+					want = a.SHA256
+					if tc.blake3 {
+						want = a.BLAKE3
+					}
+				}
+			}
+			assert.Regexp(t, "^"+tc.hash+" [0-9a-f]{64}, the manifest says "+want+"$", f.Message)
+		})
+	}
+}
+
 // TestHashFileRefusesFIFO: a FIFO put where an artifact was (after its check) is
 // refused at once, not waited on for a writer that never comes.
 func TestHashFileRefusesFIFO(t *testing.T) {
@@ -73,7 +150,7 @@ func TestHashFileRefusesFIFO(t *testing.T) {
 	require.NoError(t, err)
 	done := make(chan error, 1)
 	go func() {
-		_, err := hashFile(fsys, "/fifo", make([]byte, hashBufSize))
+		_, err := hashFile(fsys, "/fifo", manifest.NewBLAKE3(), make([]byte, hashBufSize))
 		done <- err
 	}()
 	select {

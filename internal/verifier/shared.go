@@ -8,6 +8,7 @@ import (
 
 	"github.com/linux-librust/linux-librust/internal/kbuild"
 	"github.com/linux-librust/linux-librust/internal/layout"
+	"github.com/linux-librust/linux-librust/internal/manifest"
 	"github.com/linux-librust/linux-librust/internal/rootfs"
 )
 
@@ -18,7 +19,7 @@ import (
 
 // sharedSame reports whether h reaches, through the tool's link at a shared path in a
 // linux-kbuild tree, a file like a: of the same size, and in full mode with the same
-// SHA-256.
+// content (the same BLAKE3).
 func sharedSame(fsys rootfs.FS, h, a string, hi, ai os.FileInfo, full bool) bool {
 	if _, ok := kbuild.NewView(fsys).Served(h); !ok || !hi.Mode().IsRegular() || hi.Size() != ai.Size() {
 		return false
@@ -27,11 +28,11 @@ func sharedSame(fsys rootfs.FS, h, a string, hi, ai os.FileInfo, full bool) bool
 		return true
 	}
 	buf := make([]byte, 32<<10)
-	hs, err := hashFile(fsys, h, buf)
+	hs, err := hashFile(fsys, h, manifest.NewBLAKE3(), buf)
 	if err != nil {
 		return false
 	}
-	as, err := hashFile(fsys, a, buf)
+	as, err := hashFile(fsys, a, manifest.NewBLAKE3(), buf)
 	return err == nil && hs == as
 }
 

@@ -76,7 +76,10 @@ func manifestOf(s set, rustcVersion, configText string) *manifest.Manifest {
 	m := &manifest.Manifest{Format: manifest.Format, ABI: abi, Arch: "x86", RustcVersion: rustcVersion,
 		ConfigSHA256: sum([]byte(configText))}
 	for p, f := range s {
-		a := manifest.Artifact{Path: p, Kind: f.kind, Size: int64(len(f.data)), SHA256: sum(f.data)}
+		a := manifest.Artifact{Path: p, Kind: f.kind, Size: int64(len(f.data))}
+		d := manifest.NewDigests()
+		d.Write(f.data)
+		d.Set(&a)
 		if f.kind != manifest.KindTargetSpec && f.kind != manifest.KindSupport {
 			a.RustcVersion = rustcVersion
 		}
