@@ -11,8 +11,9 @@ import (
 
 // procMacroArch returns the Debian architecture whose rustc loads the proc macros of as,
 // when it is not native to the kernel k (a set cross-built for building modules on
-// another machine, i386 proc macros for an amd64 kernel included), else "". Proc macros of two machines are refused: one
-// build's proc macros all run on the machine that built it.
+// another machine, i386 proc macros for an amd64 kernel included), else "". Proc macros
+// of two machines are refused: one build's proc macros all run on the machine that
+// built it.
 func procMacroArch(as []manifest.Artifact, k debarch.Kernel) (string, error) {
 	machines := map[string][2]string{}
 	for _, a := range as {
