@@ -2,10 +2,9 @@ package manifest
 
 import (
 	"crypto/sha256"
-	"encoding/hex"
 	"hash"
 
-	"lukechampine.com/blake3"
+	"github.com/linux-librust/linux-librust/internal/digest"
 )
 
 // Digests computes both digests an Artifact records, SHA256 and BLAKE3, in one pass
@@ -13,7 +12,7 @@ import (
 type Digests struct{ sha256, blake3 hash.Hash }
 
 // NewDigests returns Digests of no bytes yet.
-func NewDigests() *Digests { return &Digests{sha256: sha256.New(), blake3: NewBLAKE3()} }
+func NewDigests() *Digests { return &Digests{sha256: sha256.New(), blake3: digest.NewBLAKE3()} }
 
 // Write adds p to both digests; it never fails.
 func (d *Digests) Write(p []byte) (int, error) {
@@ -23,22 +22,15 @@ func (d *Digests) Write(p []byte) (int, error) {
 
 // Set records the digests of the bytes written in a.
 func (d *Digests) Set(a *Artifact) {
-	a.SHA256, a.BLAKE3 = Hex(d.sha256), Hex(d.blake3)
+	a.SHA256, a.BLAKE3 = digest.Hex(d.sha256), digest.Hex(d.blake3)
 }
-
-// NewBLAKE3 returns a hash whose Hex is an Artifact's BLAKE3: the 256-bit BLAKE3
-// digest, unkeyed.
-func NewBLAKE3() hash.Hash { return blake3.New(32, nil) }
-
-// Hex returns the lowercase hex digest of the bytes written to h.
-func Hex(h hash.Hash) string { return hex.EncodeToString(h.Sum(nil)) }
 
 // Checked returns the digest a full check of a compares, its name for messages and a
 // new hash computing it: BLAKE3 where the manifest records it (the faster), else
 // SHA-256 (a manifest written without it).
 func (a *Artifact) Checked() (name, want string, h hash.Hash) {
 	if a.BLAKE3 != "" {
-		return "BLAKE3", a.BLAKE3, NewBLAKE3()
+		return "BLAKE3", a.BLAKE3, digest.NewBLAKE3()
 	}
 	return "SHA-256", a.SHA256, sha256.New()
 }

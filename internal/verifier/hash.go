@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/afero"
 
+	"github.com/linux-librust/linux-librust/internal/digest"
 	"github.com/linux-librust/linux-librust/internal/manifest"
 	"github.com/linux-librust/linux-librust/internal/rootfs"
 )
@@ -109,12 +110,12 @@ func hashFile(fsys afero.Fs, p string, h hash.Hash, buf []byte) (string, error) 
 		if err != nil {
 			return "", fmt.Errorf("hash %s: %w", p, err)
 		}
-		return manifest.Hex(h), nil
+		return digest.Hex(h), nil
 	}
 	if _, err := io.CopyBuffer(h, onlyReader{f}, buf); err != nil {
 		return "", fmt.Errorf("hash %s: %w", p, err)
 	}
-	return manifest.Hex(h), nil
+	return digest.Hex(h), nil
 }
 
 // hashMapped hashes a real file through read-only mappings of hashWindow bytes at a

@@ -6,9 +6,9 @@ import (
 	"path"
 	"strings"
 
+	"github.com/linux-librust/linux-librust/internal/digest"
 	"github.com/linux-librust/linux-librust/internal/kbuild"
 	"github.com/linux-librust/linux-librust/internal/layout"
-	"github.com/linux-librust/linux-librust/internal/manifest"
 	"github.com/linux-librust/linux-librust/internal/rootfs"
 )
 
@@ -28,11 +28,11 @@ func sharedSame(fsys rootfs.FS, h, a string, hi, ai os.FileInfo, full bool) bool
 		return true
 	}
 	buf := make([]byte, 32<<10)
-	hs, err := hashFile(fsys, h, manifest.NewBLAKE3(), buf)
+	hs, err := hashFile(fsys, h, digest.NewBLAKE3(), buf)
 	if err != nil {
 		return false
 	}
-	as, err := hashFile(fsys, a, manifest.NewBLAKE3(), buf)
+	as, err := hashFile(fsys, a, digest.NewBLAKE3(), buf)
 	return err == nil && hs == as
 }
 
