@@ -101,18 +101,37 @@ type Logger struct {
 	mu      sync.Mutex
 	w       io.Writer
 	opts    Options
-	journal bool
+	journal journalState
 	file    afero.File
 	fileErr bool
 }
 
-// New returns a Logger writing human lines to w.
+// journalState is whether journald has been asked and answered.
+type journalState int
+
+const (
+	journalUnasked journalState = iota
+	journalOn
+	journalOff
+)
+
+// journalEnabled and journalSend are go-systemd's; tests replace them.
+var (
+	journalEnabled = journal.Enabled
+	journalSend    = journal.Send
+)
+
+// New returns a Logger writing human lines to w. journald is asked whether it runs
+// only when the first event for it comes: a run with nothing to report opens no socket.
 func New(w io.Writer, opts Options) *Logger {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	// Enabled dials journald's socket, so ask once per process.
-	return &Logger{w: w, opts: opts, journal: opts.Journal && journal.Enabled()}
+	l := &Logger{w: w, opts: opts}
+	if !opts.Journal {
+		l.journal = journalOff
+	}
+	return l
 }
 
 // Discard is a Logger that reports nothing.
@@ -128,7 +147,14 @@ func (l *Logger) Log(e Event) {
 	if e.Level == Debug {
 		return
 	}
-	if l.journal {
+	if l.journal == journalUnasked {
+		// Enabled dials journald's socket: ask once per Logger.
+		l.journal = journalOff
+		if journalEnabled() {
+			l.journal = journalOn
+		}
+	}
+	if l.journal == journalOn {
 		l.send(e)
 	}
 	if e.Change && l.opts.File != "" {
@@ -196,7 +222,7 @@ func (l *Logger) send(e Event) {
 	if e.Path != "" {
 		vars["PATH"] = e.Path
 	}
-	_ = journal.Send(e.Message, priorities[e.Level], vars)
+	_ = journalSend(e.Message, priorities[e.Level], vars)
 }
 
 // append writes a line like alternatives.log does; a failure is reported once on

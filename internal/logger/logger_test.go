@@ -2,11 +2,13 @@ package logger
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/coreos/go-systemd/v22/journal"
 	"github.com/spf13/afero"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -143,5 +145,37 @@ func TestMessageIDsAreDistinctAndValid(t *testing.T) {
 		other, dup := seen[id]
 		assert.False(t, dup, "%s and %s share a MESSAGE_ID", kind, other)
 		seen[id] = kind
+	}
+}
+
+// TestJournalAskedLazily: journald's socket is dialled on the first event it gets, once,
+// never for a run that reports nothing but debug events, never with Journal off.
+func TestJournalAskedLazily(t *testing.T) {
+	tests := []struct {
+		name        string
+		journal     bool
+		levels      []Level
+		asked, sent int
+	}{
+		{"nothing logged", true, nil, 0, 0},
+		{"debug only", true, []Level{Debug, Debug}, 0, 0},
+		{"first event asks", true, []Level{Debug, Info}, 1, 1},
+		{"asked once", true, []Level{Info, Warn, Error}, 1, 3},
+		{"journal off", false, []Level{Info, Error}, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			asked, sent := 0, 0
+			oldEnabled, oldSend := journalEnabled, journalSend
+			t.Cleanup(func() { journalEnabled, journalSend = oldEnabled, oldSend })
+			journalEnabled = func() bool { asked++; return true }
+			journalSend = func(string, journal.Priority, map[string]string) error { sent++; return nil }
+			l := New(io.Discard, Options{Quiet: true, Journal: tt.journal})
+			for _, lv := range tt.levels {
+				l.Log(Event{Level: lv, Kind: KindLink, Message: "m"})
+			}
+			assert.Equal(t, tt.asked, asked, "journald asked")
+			assert.Equal(t, tt.sent, sent, "entries sent")
+		})
 	}
 }
