@@ -1,7 +1,6 @@
 package rootfs
 
 import (
-	"errors"
 	"os"
 	"runtime"
 	"strings"
@@ -22,6 +21,7 @@ type Dir interface {
 	Name() string
 	// Stat returns the FileInfo of the directory itself (fstat).
 	Stat() (os.FileInfo, error)
+	// Lstat is fstatat(2) of name. Its FileInfo, and Stat's, are FS.Lstat's kind.
 	Lstat(name string) (os.FileInfo, error)
 	Readlink(name string) (string, error)
 	// Open opens the regular file name for reading (OpenRegular's rules).
@@ -85,23 +85,24 @@ func (r *rootFS) OpenDir(name string) (Dir, error) {
 	if err != nil {
 		return nil, &os.PathError{Op: "opendir", Path: name, Err: err}
 	}
-	return &dir{f: os.NewFile(uintptr(fd), "/"+strings.TrimPrefix(rel, ".")), fd: fd}, nil
+	return &dir{name: "/" + strings.TrimPrefix(rel, "."), fd: fd}, nil
 }
 
 // dir implements Dir on a descriptor opened O_RDONLY|O_DIRECTORY (fsync needs more
-// than O_PATH).
+// than O_PATH). The descriptor is wrapped in an *os.File only to list the directory.
 type dir struct {
-	f  *os.File
-	fd int
+	name string
+	fd   int
+	f    *os.File // owns fd once Readdirnames made it
 }
 
-func (d *dir) Name() string { return d.f.Name() }
+func (d *dir) Name() string { return d.name }
 
 func (d *dir) path(name string) string {
-	if d.f.Name() == "/" {
+	if d.name == "/" {
 		return "/" + name
 	}
-	return d.f.Name() + "/" + name
+	return d.name + "/" + name
 }
 
 // check refuses what is not one path element.
@@ -117,25 +118,25 @@ func (d *dir) do(op, name string, fn func() error) error {
 	if err := d.check(op, name); err != nil {
 		return err
 	}
-	err := fn()
-	runtime.KeepAlive(d.f)
-	if err != nil {
+	if err := fn(); err != nil {
 		return &os.PathError{Op: op, Path: d.path(name), Err: err}
 	}
 	return nil
 }
 
-func (d *dir) Stat() (os.FileInfo, error) { return d.f.Stat() }
+func (d *dir) Stat() (os.FileInfo, error) {
+	fi, err := fstat(d.name, d.fd)
+	if err != nil {
+		return nil, &os.PathError{Op: "stat", Path: d.name, Err: err}
+	}
+	return fi, nil
+}
 
 func (d *dir) Lstat(name string) (os.FileInfo, error) {
 	var fi os.FileInfo
-	err := d.do("lstat", name, func() error {
-		fd, err := openatRetry(d.fd, name, unix.O_PATH|unix.O_NOFOLLOW, 0)
-		if err != nil {
-			return err
-		}
-		fi, err = statFd("lstat", d.path(name), fd)
-		return errors.Unwrap(err)
+	err := d.do("lstat", name, func() (err error) {
+		fi, err = lstatAt(d.fd, name, d.path(name))
+		return err
 	})
 	return fi, err
 }
@@ -250,9 +251,7 @@ func (d *dir) rename(oldname, newname string, flags uint) error {
 			return &os.LinkError{Op: "rename", Old: d.path(oldname), New: d.path(newname), Err: unix.EINVAL}
 		}
 	}
-	err := renameat(d.fd, oldname, d.fd, newname, flags)
-	runtime.KeepAlive(d.f)
-	if err != nil {
+	if err := renameat(d.fd, oldname, d.fd, newname, flags); err != nil {
 		return &os.LinkError{Op: "rename", Old: d.path(oldname), New: d.path(newname), Err: err}
 	}
 	return nil
@@ -267,12 +266,39 @@ func (d *dir) Rmdir(name string) error {
 }
 
 func (d *dir) Sync() error {
-	if err := d.f.Sync(); err != nil {
-		return &os.PathError{Op: "sync", Path: d.Name(), Err: errors.Unwrap(err)}
+	for {
+		err := unix.Fsync(d.fd)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return &os.PathError{Op: "sync", Path: d.name, Err: err}
+		}
+		return nil
+	}
+}
+
+func (d *dir) Readdirnames(n int) ([]string, error) {
+	if d.f == nil {
+		if d.fd < 0 {
+			return nil, &os.PathError{Op: "readdirent", Path: d.name, Err: os.ErrClosed}
+		}
+		d.f = os.NewFile(uintptr(d.fd), d.name)
+	}
+	return d.f.Readdirnames(n)
+}
+
+func (d *dir) Close() error {
+	if d.f != nil {
+		return d.f.Close()
+	}
+	if d.fd < 0 {
+		return &os.PathError{Op: "close", Path: d.name, Err: os.ErrClosed}
+	}
+	fd := d.fd
+	d.fd = -1
+	if err := unix.Close(fd); err != nil {
+		return &os.PathError{Op: "close", Path: d.name, Err: err}
 	}
 	return nil
 }
-
-func (d *dir) Readdirnames(n int) ([]string, error) { return d.f.Readdirnames(n) }
-
-func (d *dir) Close() error { return d.f.Close() }

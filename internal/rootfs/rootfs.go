@@ -51,6 +51,8 @@ type FS interface {
 	afero.Fs
 	afero.Symlinker
 	// Lstat returns the FileInfo of name, not following a link as its last element.
+	// It is made from one fstatat(2), not by os: os.SameFile does not take it (Stat's
+	// does); compare IdentityOf instead.
 	Lstat(name string) (os.FileInfo, error)
 	// Readlink returns the target of the link name exactly as stored.
 	Readlink(name string) (string, error)
@@ -215,7 +217,8 @@ func (r *rootFS) OpenFile(name string, flag int, perm os.FileMode) (afero.File, 
 	return os.NewFile(uintptr(fd), name), nil
 }
 
-// statFd returns the FileInfo of fd and closes it.
+// statFd returns the FileInfo of fd, os's own so that os.SameFile works on it, and
+// closes fd.
 func statFd(op, name string, fd int) (os.FileInfo, error) {
 	f := os.NewFile(uintptr(fd), name)
 	defer f.Close()
@@ -235,7 +238,8 @@ func (r *rootFS) Stat(name string) (os.FileInfo, error) {
 	return statFd("stat", name, fd)
 }
 
-// Lstat implements FS.
+// Lstat implements FS: fstatat(2) of the last element, not followed, in its
+// directory resolved inside the root.
 func (r *rootFS) Lstat(name string) (os.FileInfo, error) {
 	if rel, err := clean(name); err == nil && rel == "." {
 		fd, err := r.open("lstat", name, unix.O_PATH, 0)
@@ -249,11 +253,11 @@ func (r *rootFS) Lstat(name string) (os.FileInfo, error) {
 		return nil, err
 	}
 	defer unix.Close(dirfd)
-	fd, err := openatRetry(dirfd, base, unix.O_PATH|unix.O_NOFOLLOW, 0)
+	fi, err := lstatAt(dirfd, base, name)
 	if err != nil {
 		return nil, &os.PathError{Op: "lstat", Path: name, Err: err}
 	}
-	return statFd("lstat", name, fd)
+	return fi, nil
 }
 
 // LstatIfPossible implements afero.Lstater; it always uses lstat.

@@ -1,0 +1,75 @@
+package rootfs
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestStatAsOS: Lstat and Dir's Lstat and Stat, made without an *os.File, and Stat say
+// what os.Stat and os.Lstat say of every kind of file, mode bits and times included.
+func TestStatAsOS(t *testing.T) {
+	dir := t.TempDir()
+	p := func(n string) string { return filepath.Join(dir, n) }
+	require.NoError(t, os.WriteFile(p("file"), []byte("12345"), 0o640))
+	require.NoError(t, os.Chmod(p("file"), 0o640|fs.ModeSetuid|fs.ModeSetgid))
+	require.NoError(t, os.Mkdir(p("sticky"), 0o755))
+	require.NoError(t, os.Chmod(p("sticky"), 0o1777|fs.ModeSticky))
+	require.NoError(t, os.Symlink("file", p("link")))
+	require.NoError(t, syscall.Mkfifo(p("fifo"), 0o600))
+	then := time.Date(2001, 2, 3, 4, 5, 6, 789, time.UTC)
+	require.NoError(t, os.Chtimes(p("file"), then, then))
+
+	same := func(t *testing.T, want, got fs.FileInfo) {
+		t.Helper()
+		assert.Equal(t, want.Name(), got.Name())
+		assert.Equal(t, want.Mode(), got.Mode())
+		assert.Equal(t, want.Size(), got.Size())
+		assert.True(t, want.ModTime().Equal(got.ModTime()), "%v != %v", want.ModTime(), got.ModTime())
+		assert.Equal(t, want.IsDir(), got.IsDir())
+		// Reading a link on the way (the walk resolver) may touch its access time.
+		ws, gs := *want.Sys().(*syscall.Stat_t), *got.Sys().(*syscall.Stat_t)
+		ws.Atim, gs.Atim = syscall.Timespec{}, syscall.Timespec{}
+		assert.Equal(t, ws, gs)
+	}
+	forEachResolver(t, func(t *testing.T, openat2 bool) {
+		r := newTestFS(t, dir, openat2)
+		d, err := r.OpenDir("/")
+		require.NoError(t, err)
+		defer d.Close()
+		for _, n := range []string{"file", "sticky", "link", "fifo"} {
+			t.Run(n, func(t *testing.T) {
+				lwant, err := os.Lstat(p(n))
+				require.NoError(t, err)
+				swant, err := os.Stat(p(n))
+				require.NoError(t, err)
+				got, err := r.Lstat("/" + n)
+				require.NoError(t, err)
+				same(t, lwant, got)
+				got, err = d.Lstat(n)
+				require.NoError(t, err)
+				same(t, lwant, got)
+				got, err = r.Stat("/" + n)
+				require.NoError(t, err)
+				same(t, swant, got)
+				assert.True(t, os.SameFile(swant, got), "Stat's FileInfo is os's: os.SameFile takes it")
+			})
+		}
+		want, err := os.Stat(dir)
+		require.NoError(t, err)
+		got, err := d.Stat()
+		require.NoError(t, err)
+		assert.Equal(t, want.Mode(), got.Mode())
+		assert.Equal(t, want.Sys(), got.Sys())
+		_, err = d.Lstat("missing")
+		assert.ErrorIs(t, err, fs.ErrNotExist)
+		_, err = r.Lstat("/missing/x")
+		assert.ErrorIs(t, err, fs.ErrNotExist)
+	})
+}
