@@ -85,22 +85,46 @@ func lstat(fsys afero.Fs, name string, follow bool) (os.FileInfo, error) {
 	return fsys.Stat(name)
 }
 
+// ErrTooLarge is matched (errors.Is) by the error of ReadFile and ReadFileIn for a file
+// larger than their limit.
+var ErrTooLarge = errors.New("file too large")
+
+type tooLargeError struct{ limit int64 }
+
+func (e tooLargeError) Error() string        { return fmt.Sprintf("larger than %d bytes", e.limit) }
+func (e tooLargeError) Is(target error) bool { return target == ErrTooLarge }
+
 // ReadFile reads the regular file name, at most limit bytes. Anything else at name (a
 // FIFO, a device, a directory) is refused without blocking on it, and a larger file is
-// an error: configuration and manifests read with it are small and a hostile one must
-// not hang or exhaust the tool.
+// an error matching ErrTooLarge: configuration and manifests read with it are small and
+// a hostile one must not hang or exhaust the tool.
 func ReadFile(fsys afero.Fs, name string, limit int64) ([]byte, error) {
 	f, err := OpenRegular(fsys, name, os.O_RDONLY, 0)
 	if err != nil {
 		return nil, err
 	}
+	return readAll(f, limit)
+}
+
+// ReadFileIn is ReadFile of the name in the directory d (Dir.Open: never through a
+// link).
+func ReadFileIn(d Dir, name string, limit int64) ([]byte, error) {
+	f, err := d.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	return readAll(f, limit)
+}
+
+// readAll reads f, at most limit bytes, and closes it.
+func readAll(f afero.File, limit int64) ([]byte, error) {
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
 		return nil, err
 	}
 	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("larger than %d bytes", limit)
+		return nil, tooLargeError{limit}
 	}
 	return data, nil
 }

@@ -99,3 +99,28 @@ func TestOpenRegular(t *testing.T) {
 		})
 	}
 }
+
+// TestReadFileIn: ReadFileIn reads a name of a held directory with ReadFile's bound, and
+// refuses a link there.
+func TestReadFileIn(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "small"), []byte("hello"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "big"), make([]byte, 100), 0o644))
+	require.NoError(t, os.Symlink("small", filepath.Join(dir, "link")))
+	fsys, err := New(dir)
+	require.NoError(t, err)
+	d, err := fsys.OpenDir("/")
+	require.NoError(t, err)
+	defer d.Close()
+
+	data, err := ReadFileIn(d, "small", 10)
+	require.NoError(t, err)
+	assert.Equal(t, "hello", string(data))
+	_, err = ReadFileIn(d, "big", 10)
+	assert.ErrorIs(t, err, ErrTooLarge)
+	assert.EqualError(t, err, "larger than 10 bytes")
+	_, err = ReadFile(fsys, "/big", 10)
+	assert.ErrorIs(t, err, ErrTooLarge)
+	_, err = ReadFileIn(d, "link", 10)
+	assert.ErrorIs(t, err, ErrNotRegular)
+}
