@@ -48,6 +48,9 @@ func (e *Engine) execute(p *plan) error {
 			}
 		}
 	}
+	if len(p.actions) > 0 {
+		p.held.forget() // what the actions change is observed afresh
+	}
 	var runErr error
 	for _, a := range p.actions {
 		if err := e.do(p, a); err != nil {
@@ -60,7 +63,7 @@ func (e *Engine) execute(p *plan) error {
 		}
 	}
 	for i, rs := range recs {
-		final, err := e.observe(p.headersOf(e, rs.abi), rs.abi, pres[i])
+		final, err := observe(p.held, p.headersOf(e, rs.abi), rs.abi, pres[i])
 		if err != nil {
 			return errors.Join(runErr, err)
 		}
@@ -79,8 +82,8 @@ func (e *Engine) execute(p *plan) error {
 }
 
 // observe returns the entries of the record r of abi, whose headers tree is at headers,
-// that still have something on disk.
-func (e *Engine) observe(headers, abi string, r state.Record) (state.Record, error) {
+// that still have something on disk, as seen through h.
+func observe(h *held, headers, abi string, r state.Record) (state.Record, error) {
 	out := state.Record{}
 	for en := range r {
 		l := path.Join(headers, en.Path)
@@ -89,28 +92,28 @@ func (e *Engine) observe(headers, abi string, r state.Record) (state.Record, err
 		switch en.Kind {
 		case state.Dir:
 			var fi os.FileInfo
-			fi, err = e.lstatInfo(l)
+			fi, err = h.lstatInfo(l)
 			keep = err == nil && fi.IsDir()
 			if isAbsent(err) {
 				err = nil
 			}
 		case state.Link:
 			var m managed
-			m, err = e.inspect(l, target(headers, abi, en.Path))
+			m, err = h.inspect(l, target(headers, abi, en.Path))
 			keep = m.at.k == ours || m.temp.k == ours
 		case state.Backup:
 			var m managed
-			m, err = e.inspect(l, target(headers, abi, en.Path))
+			m, err = h.inspect(l, target(headers, abi, en.Path))
 			keep = m.hasBackup()
 		case state.Shared:
 			var m managed
-			m, err = e.inspect("/"+en.Path, "")
+			m, err = h.inspect("/"+en.Path, "")
 			keep = m.serves(abi)
 		case state.SharedBackup:
 			// Kept while the backup exists and the link serves abi, or is no tool's
 			// link (the backup is still to be restored).
 			var m managed
-			m, err = e.inspect("/"+en.Path, "")
+			m, err = h.inspect("/"+en.Path, "")
 			keep = m.hasBackup() && (m.serves(abi) || !m.claimed())
 		}
 		if errors.Is(err, errLinkOnTheWay) {
@@ -236,8 +239,10 @@ func (e *Engine) samePlace(p *plan, at string) error {
 	}
 	h, err := layout.HeadersDir(e.FS, p.abi)
 	if err == nil && h == p.headers {
-		var id *[2]uint64
-		if id, err = e.dirID(h); err == nil && id != nil && *id == *p.headersID {
+		fresh := newHeld(e.FS)
+		id, err := dirID(fresh, h)
+		fresh.forget()
+		if err == nil && id != nil && *id == *p.headersID {
 			return nil
 		}
 	}
@@ -247,17 +252,16 @@ func (e *Engine) samePlace(p *plan, at string) error {
 // errMoved: the headers tree is not where the plan found it any more.
 var errMoved = errors.New("the headers tree is not where it was when linux-librust started (a directory above it was renamed or replaced by a link meanwhile): nothing changed there; rerun once nothing else changes it")
 
-// dirID returns the device and inode of the directory dir, opened free of links; nil
-// when it does not exist.
-func (e *Engine) dirID(dir string) (*[2]uint64, error) {
-	d, err := e.FS.OpenDir(dir)
+// dirID returns the device and inode of the directory dir, opened free of links
+// through h; nil when it does not exist.
+func dirID(h *held, dir string) (*[2]uint64, error) {
+	d, err := h.dir(dir)
 	if isAbsent(err) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	defer d.Close()
 	fi, err := d.Stat()
 	if err != nil {
 		return nil, err

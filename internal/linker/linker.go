@@ -295,6 +295,7 @@ func (e *Engine) run(c *command, abi string) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer p.held.forget()
 	e.explain(p, md, false)
 	if p.nothing != "" {
 		e.event(logger.Info, logger.KindLink, abi, "", false, "%s: nothing to do: %s", abi, p.nothing)
@@ -389,11 +390,11 @@ func (e *Engine) withhold(p *plan) (int, error) {
 	}
 	p.actions = kept
 	var err error
-	if p.intent, err = e.observe(p.headers, p.abi, p.intent); err != nil {
+	if p.intent, err = observe(p.held, p.headersOf(e, p.abi), p.abi, p.intent); err != nil {
 		return 0, err
 	}
 	for _, rs := range p.others {
-		if rs.intent, err = e.observe(e.headersDir(rs.abi), rs.abi, rs.intent); err != nil {
+		if rs.intent, err = observe(p.held, p.headersOf(e, rs.abi), rs.abi, rs.intent); err != nil {
 			return 0, err
 		}
 	}
@@ -429,17 +430,13 @@ func target(headers, abi, p string) string {
 	return layout.LinkTarget(path.Join(headers, p), path.Join(layout.Artifacts(abi), p))
 }
 
-// headersOf returns where the headers tree of abi is: the plan's for its own ABI.
+// headersOf returns where the headers tree of abi is: the plan's for its own ABI, else
+// layout.HeadersDir, or Headers(abi) when that cannot be followed (the plan of abi
+// reports why). The plan, withhold and the observation after the run all ask it.
 func (p *plan) headersOf(e *Engine, abi string) string {
 	if abi == p.abi {
 		return p.headers
 	}
-	return e.headersDir(abi)
-}
-
-// headersDir is layout.HeadersDir, or Headers(abi) when that cannot be followed (the
-// plan of abi reports why).
-func (e *Engine) headersDir(abi string) string {
 	h, err := layout.HeadersDir(e.FS, abi)
 	if err != nil {
 		return layout.Headers(abi)

@@ -2,11 +2,12 @@ package linker
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
-	"io"
 
 	"github.com/linux-librust/linux-librust/internal/kbuild"
 	"github.com/linux-librust/linux-librust/internal/layout"
+	"github.com/linux-librust/linux-librust/internal/rootfs"
 )
 
 // object is what is at one path.
@@ -28,25 +29,25 @@ type managed struct {
 // inspect returns what is at the managed path p and next to it. A link at p, or at its
 // temporary name, is the tool's (ours) when its target is want; at a shared path (want
 // "") when kbuild.Owner names the ABI it serves.
-func (e *Engine) inspect(p, want string) (managed, error) {
+func (h *held) inspect(p, want string) (managed, error) {
 	m := managed{path: p}
 	var err error
-	if m.at, err = e.object(p, p, want); err != nil {
+	if m.at, err = h.object(p, p, want); err != nil {
 		return m, err
 	}
-	if m.temp, err = e.object(p+layout.TempSuffix, p, want); err != nil {
+	if m.temp, err = h.object(p+layout.TempSuffix, p, want); err != nil {
 		return m, err
 	}
-	if m.backup, _, err = e.lstat(p+layout.BackupSuffix, ""); err != nil {
+	if m.backup, _, err = h.lstat(p+layout.BackupSuffix, ""); err != nil {
 		return m, err
 	}
-	m.backupTemp, _, err = e.lstat(p+layout.BackupTempSuffix, "")
+	m.backupTemp, _, err = h.lstat(p+layout.BackupTempSuffix, "")
 	return m, err
 }
 
 // object returns what is at name, a name of the managed path p.
-func (e *Engine) object(name, p, want string) (object, error) {
-	k, t, err := e.lstat(name, want)
+func (h *held) object(name, p, want string) (object, error) {
+	k, t, err := h.lstat(name, want)
 	o := object{k: k, target: t}
 	if err == nil && want == "" && k == foreignLink {
 		if a, _, ok := kbuild.Owner(p, t); ok {
@@ -174,11 +175,11 @@ func (s *planner) undo(m managed, backedUp bool, unlink Action) (blocked bool, e
 // same reports whether a and b are both regular files with the same content, or both
 // links with the same target.
 func (s *planner) same(a, b string) (bool, error) {
-	ka, ta, err := s.e.lstat(a, "")
+	ka, ta, err := s.p.held.lstat(a, "")
 	if err != nil {
 		return false, err
 	}
-	kb, tb, err := s.e.lstat(b, "")
+	kb, tb, err := s.p.held.lstat(b, "")
 	if err != nil {
 		return false, err
 	}
@@ -189,11 +190,11 @@ func (s *planner) same(a, b string) (bool, error) {
 	case foreignLink:
 		return ta == tb, nil
 	case regular:
-		da, err := readSmall(s.e, a)
+		da, err := readSmall(s.p.held, a)
 		if err != nil {
 			return false, err
 		}
-		db, err := readSmall(s.e, b)
+		db, err := readSmall(s.p.held, b)
 		if err != nil {
 			return false, err
 		}
@@ -203,24 +204,17 @@ func (s *planner) same(a, b string) (bool, error) {
 }
 
 // readSmall reads a file of at most 64 MiB; nil when larger.
-func readSmall(e *Engine, p string) ([]byte, error) {
-	const max = 64 << 20
-	d, base, err := e.at(p)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", p, err)
+func readSmall(h *held, p string) ([]byte, error) {
+	d, base, err := h.at(p)
+	if err == nil {
+		var data []byte
+		data, err = rootfs.ReadFileIn(d, base, 64<<20)
+		if errors.Is(err, rootfs.ErrTooLarge) {
+			return nil, nil
+		}
+		if err == nil {
+			return data, nil
+		}
 	}
-	defer d.Close()
-	f, err := d.Open(base)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", p, err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, max+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", p, err)
-	}
-	if len(data) > max {
-		return nil, nil
-	}
-	return data, nil
+	return nil, fmt.Errorf("read %s: %w", p, err)
 }

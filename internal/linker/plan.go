@@ -35,6 +35,7 @@ type plan struct {
 	intent             state.Record         // entries to add before acting (intent precedes change)
 	shared             map[string]bool      // shared paths of this ABI's artifacts (shared.go)
 	others             map[string]*recState // records of other ABIs a shared link concerns
+	held               *held                // the directories the plan inspects
 
 	// counts for Status
 	artifactCount, linked, conflicts, stale int
@@ -70,28 +71,69 @@ func (k kind) String() string {
 	return [...]string{"nothing", "a link of linux-librust", "a symbolic link", "a regular file", "a directory", "a special file"}[k]
 }
 
+// held is the directories one plan inspects, each opened once free of links and held
+// until something changes (forget): every name in a directory is read through one
+// handle, in the plan and in the observation after it. Changes never go through it:
+// each action opens its directory afresh (Engine.do).
+type held struct {
+	fs   rootfs.FS
+	dirs map[string]heldDir
+}
+
+type heldDir struct {
+	d   rootfs.Dir
+	err error
+}
+
+func newHeld(fsys rootfs.FS) *held { return &held{fs: fsys, dirs: map[string]heldDir{}} }
+
+// dir returns the directory dir opened free of links (Engine.at); the caller does not
+// close it.
+func (h *held) dir(dir string) (rootfs.Dir, error) {
+	if hd, ok := h.dirs[dir]; ok {
+		return hd.d, hd.err
+	}
+	d, err := openFree(h.fs, dir)
+	h.dirs[dir] = heldDir{d, err}
+	return d, err
+}
+
+// forget closes every handle: once something changed, a name may lead elsewhere.
+func (h *held) forget() {
+	for _, hd := range h.dirs {
+		if hd.d != nil {
+			hd.d.Close()
+		}
+	}
+	clear(h.dirs)
+}
+
+// at returns the held directory of the absolute path p and p's last element.
+func (h *held) at(p string) (rootfs.Dir, string, error) {
+	d, err := h.dir(path.Dir(p))
+	return d, path.Base(p), err
+}
+
 // lstat returns the kind of the object at p; want is the target that makes a link ours.
 // The directory of p is opened free of links (Engine.at): a symbolic link on the way,
 // which the plan never goes through, fails with an error matching errLinkOnTheWay.
-func (e *Engine) lstat(p, want string) (kind, string, error) {
-	d, base, err := e.at(p)
+func (h *held) lstat(p, want string) (kind, string, error) {
+	d, base, err := h.at(p)
 	if isAbsent(err) {
 		return absent, "", nil
 	}
 	if err != nil {
 		return absent, "", fmt.Errorf("inspect %s: %w", p, err)
 	}
-	defer d.Close()
 	return lstatIn(d, base, want)
 }
 
 // lstatInfo returns the FileInfo of p, its directory opened as lstat does.
-func (e *Engine) lstatInfo(p string) (fs.FileInfo, error) {
-	d, base, err := e.at(p)
+func (h *held) lstatInfo(p string) (fs.FileInfo, error) {
+	d, base, err := h.at(p)
 	if err != nil {
 		return nil, err
 	}
-	defer d.Close()
 	return d.Lstat(base)
 }
 
@@ -130,14 +172,21 @@ var errLinkOnTheWay = errors.New("a directory on the way is a symbolic link now;
 // at opens the directory of the absolute path p, refusing a symbolic link anywhere on
 // the way (errLinkOnTheWay), and returns it with p's last element.
 func (e *Engine) at(p string) (rootfs.Dir, string, error) {
-	d, err := e.FS.OpenDir(path.Dir(p))
-	if errors.Is(err, syscall.ELOOP) {
-		return nil, "", fmt.Errorf("%s: %w (%w)", path.Dir(p), errLinkOnTheWay, err)
-	}
+	d, err := openFree(e.FS, path.Dir(p))
 	if err != nil {
 		return nil, "", err
 	}
 	return d, path.Base(p), nil
+}
+
+// openFree opens the directory dir refusing a symbolic link anywhere on the way
+// (errLinkOnTheWay).
+func openFree(fsys rootfs.FS, dir string) (rootfs.Dir, error) {
+	d, err := fsys.OpenDir(dir)
+	if errors.Is(err, syscall.ELOOP) {
+		return nil, fmt.Errorf("%s: %w (%w)", dir, errLinkOnTheWay, err)
+	}
+	return d, err
 }
 
 // errNotDir: a path component is not a directory, so the path does not exist.
@@ -150,8 +199,18 @@ type parents struct {
 	shared  string // P lives at this shared path in a linux-kbuild tree (shared.go)
 }
 
-// plan computes the actions of md for abi from what is on disk.
+// plan computes the actions of md for abi from what is on disk. The caller closes
+// p.held once done with the plan.
 func (e *Engine) plan(c *command, abi string) (*plan, error) {
+	h := newHeld(e.FS)
+	p, err := e.planWith(c, abi, h)
+	if err != nil {
+		h.forget()
+	}
+	return p, err
+}
+
+func (e *Engine) planWith(c *command, abi string, h *held) (*plan, error) {
 	md, v := c.md, c.view
 	if v == nil {
 		v = kbuild.NewView(e.FS)
@@ -159,10 +218,10 @@ func (e *Engine) plan(c *command, abi string) (*plan, error) {
 	if err := layout.ValidateABI(abi); err != nil {
 		return nil, err
 	}
-	p := &plan{abi: abi, headers: layout.Headers(abi), artifacts: layout.Artifacts(abi)}
+	p := &plan{abi: abi, headers: layout.Headers(abi), artifacts: layout.Artifacts(abi), held: h}
 	// Directories above the headers tree that are links inside the root are followed, as
 	// dpkg follows them; the plan works on the tree where it is.
-	h, err := layout.HeadersDir(e.FS, abi)
+	hd, err := layout.HeadersDir(e.FS, abi)
 	var hpe *layout.HeadersPathError
 	if errors.As(err, &hpe) {
 		p.problem(ProblemHeadersPath, hpe.Link, "%v", hpe)
@@ -172,9 +231,9 @@ func (e *Engine) plan(c *command, abi string) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.headers = h
-	if p.headersID, err = e.dirID(h); err != nil && !errors.Is(err, syscall.ELOOP) && !errors.Is(err, syscall.ENOTDIR) {
-		return nil, fmt.Errorf("inspect %s: %w", h, err)
+	p.headers = hd
+	if p.headersID, err = dirID(h, hd); err != nil && !errors.Is(err, syscall.ELOOP) && !errors.Is(err, syscall.ENOTDIR) {
+		return nil, fmt.Errorf("inspect %s: %w", hd, err)
 	}
 	if p.headersPresent, err = e.exists(path.Join(p.headers, "Makefile")); err != nil {
 		return nil, err
@@ -364,7 +423,7 @@ func (s *planner) walk(rel string) (parents, error) {
 		d := strings.Join(comps[:i], "/")
 		info, ok := s.dirs[d]
 		if !ok {
-			k, t, err := s.e.lstat(s.abs(d), "")
+			k, t, err := s.p.held.lstat(s.abs(d), "")
 			if err != nil {
 				return ps, err
 			}
@@ -443,7 +502,7 @@ func (s *planner) linkOne(rel string) error {
 		return nil
 	}
 
-	m, err := s.e.inspect(l, t)
+	m, err := s.p.held.inspect(l, t)
 	if err != nil {
 		return err
 	}
@@ -494,7 +553,7 @@ func (s *planner) unlinkOne(rel string) error {
 	if ps.problem != nil || len(ps.missing) > 0 {
 		return nil // the tool never writes through a link; nothing can be below a missing directory
 	}
-	m, err := s.e.inspect(l, t)
+	m, err := s.p.held.inspect(l, t)
 	if err != nil {
 		return err
 	}
@@ -524,7 +583,7 @@ func (s *planner) planDirs(md mode) error {
 	perms := map[string]fs.FileMode{}
 	for _, d := range p.old.Paths(state.Dir) {
 		// Below a link (someone replaced a directory on the way): not the tool's.
-		if fi, err := s.e.lstatInfo(s.abs(d)); err == nil && fi.IsDir() {
+		if fi, err := s.p.held.lstatInfo(s.abs(d)); err == nil && fi.IsDir() {
 			cands[d] = true
 			perms[d] = fi.Mode().Perm()
 		} else if err != nil && !isAbsent(err) && !errors.Is(err, errLinkOnTheWay) {
@@ -590,7 +649,7 @@ func (s *planner) planDirs(md mode) error {
 			if info, ok := s.dirs[d]; ok && info.k != directory {
 				continue
 			}
-			if fi, err := s.e.lstatInfo(abs); err != nil || !fi.IsDir() {
+			if fi, err := s.p.held.lstatInfo(abs); err != nil || !fi.IsDir() {
 				continue
 			}
 		}

@@ -91,7 +91,7 @@ func (s *planner) planShared(sp string, md mode) error {
 			return err
 		}
 	}
-	m, err := s.e.inspect(sp, "")
+	m, err := s.p.held.inspect(sp, "")
 	if err != nil {
 		return err
 	}

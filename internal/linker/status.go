@@ -68,6 +68,7 @@ func (e *Engine) status(c *command, abi string) (Status, error) {
 	if err != nil {
 		return Status{}, err
 	}
+	p.held.forget()
 	e.explain(p, modeRepair, true)
 	st := Status{
 		ABI: abi, Headers: p.headersPresent, Artifacts: p.artifactsPresent,

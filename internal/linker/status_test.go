@@ -159,11 +159,21 @@ func TestStatusAbsent(t *testing.T) {
 	assert.Equal(t, StateUnlinked, st.State)
 }
 
-// openCounter counts the opens of each path.
+// openCounter counts the opens of each path: files, and directories held (OpenDir).
 type openCounter struct {
 	rootfs.FS
 	mu    sync.Mutex
 	opens map[string]int
+	dirs  map[string]int
+}
+
+func (c *openCounter) OpenDir(name string) (rootfs.Dir, error) {
+	c.mu.Lock()
+	if c.dirs != nil {
+		c.dirs[name]++
+	}
+	c.mu.Unlock()
+	return c.FS.OpenDir(name)
 }
 
 func (c *openCounter) OpenFile(name string, flag int, perm os.FileMode) (afero.File, error) {

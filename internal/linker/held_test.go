@@ -1,0 +1,47 @@
+package linker
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/linux-librust/linux-librust/internal/layout"
+)
+
+// TestHeldDirectories: a no-op link and status open each directory they inspect once,
+// whatever the number of names they read there (links, their temporary and backup
+// names), the observation after the run included.
+func TestHeldDirectories(t *testing.T) {
+	for _, debian := range []bool{false, true} {
+		t.Run(map[bool]string{false: "own scripts", true: "Debian's shared scripts"}[debian], func(t *testing.T) {
+			f := newFixture(t)
+			f.headers(abi, debian)
+			f.artifacts(abi, artifactSet)
+			c := &openCounter{FS: f.fs, opens: map[string]int{}, dirs: map[string]int{}}
+			e := &Engine{FS: c}
+			r, err := e.Link(abi)
+			require.NoError(t, err)
+			require.Empty(t, r.Problems)
+			linkedOnce := f.dump()
+			rust := layout.Headers(abi) + "/rust"
+
+			clear(c.dirs)
+			r, err = e.Link(abi)
+			require.NoError(t, err)
+			require.Empty(t, r.Actions)
+			for dir, n := range c.dirs {
+				assert.Equal(t, 1, n, "a no-op link opened %s %d times", dir, n)
+			}
+			assert.NotZero(t, c.dirs[rust])
+			requireTree(t, linkedOnce, f.dump(), "a no-op link changed the tree")
+
+			clear(c.dirs)
+			_, err = e.Status(abi)
+			require.NoError(t, err)
+			for dir, n := range c.dirs {
+				assert.Equal(t, 1, n, "status opened %s %d times", dir, n)
+			}
+		})
+	}
+}
