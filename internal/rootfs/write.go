@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path"
+	"strconv"
 
 	"github.com/spf13/afero"
 	"golang.org/x/sys/unix"
@@ -17,14 +19,32 @@ import (
 // exactly perm whatever the umask, renames it over name and fsyncs the
 // directory. Readers see the old content or the new, never a part; after a crash
 // at most tmp is left.
+//
+// A fixed tmp is for writers that hold a lock (and may look for a tmp left by a
+// crash). With tmp "" the temporary file gets a name of its own next to name
+// (name.tmp-<random>, created exclusively): writers that take no lock never write
+// into each other's file, and the last rename wins whole.
 func WriteFile(fsys FS, name, tmp string, data []byte, perm os.FileMode) (err error) {
-	if err := fsys.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("remove stale %s: %w", tmp, err)
-	}
-	_, err = writeNew(fsCopier{fsys}, tmp, perm, func(w io.Writer) (int64, error) {
+	fill := func(w io.Writer) (int64, error) {
 		n, err := w.Write(data)
 		return int64(n), err
-	})
+	}
+	if tmp != "" {
+		if err := fsys.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("remove stale %s: %w", tmp, err)
+		}
+		_, err = writeNew(fsCopier{fsys}, tmp, perm, fill)
+	} else {
+		for range 8 {
+			tmp = name + ".tmp-" + strconv.FormatUint(rand.Uint64(), 36)
+			if _, err = writeNew(fsCopier{fsys}, tmp, perm, fill); !errors.Is(err, fs.ErrExist) {
+				break
+			}
+		}
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("write %s: %w", name, err) // every name taken: none is ours to remove
+		}
+	}
 	if err == nil {
 		err = fsys.Rename(tmp, name)
 	}

@@ -60,6 +60,9 @@ func TestWriteFile(t *testing.T) {
 	require.NoError(t, WriteFile(fsys, "/d/g", "/d/.g.tmp", []byte("g"), 0o600))
 	// A link at the name is replaced, never written through.
 	require.NoError(t, WriteFile(fsys, "/d/l", "/d/.l.tmp", []byte("l"), 0o644))
+	// A temporary name of its own, gone once written.
+	require.NoError(t, WriteFile(fsys, "/d/u", "", []byte("u"), 0o640))
+	require.NoError(t, WriteFile(fsys, "/d/u", "", []byte("u2"), 0o640))
 	err = WriteFile(fsys, "/nope/f", "/nope/.f.tmp", []byte("x"), 0o644)
 	require.ErrorIs(t, err, fs.ErrNotExist)
 	require.ErrorContains(t, err, "write /nope/f")
@@ -68,6 +71,7 @@ func TestWriteFile(t *testing.T) {
 		"/d/f": treedump.File(0o644, "new"),
 		"/d/g": treedump.File(0o600, "g"),
 		"/d/l": treedump.File(0o644, "l"),
+		"/d/u": treedump.File(0o640, "u2"),
 	}, treedump.Dump(t, dir))
 }
 
