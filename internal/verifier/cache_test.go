@@ -2,7 +2,11 @@ package verifier
 
 import (
 	"debug/elf"
+	"encoding/json"
+	"fmt"
 	"path"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -186,4 +190,40 @@ func cachedClean(t *testing.T) (rootfs.FS, Options) {
 	opts := Options{Headers: headers, Artifacts: artifacts, RustcVersion: rustcIs(sid), Cache: &Cache{FS: fsys}}
 	require.Empty(t, Verify(fsys, opts).Findings)
 	return fsys, opts
+}
+
+// TestCacheConcurrentFlush: runs that end at once (two hooks, verify next to link) each
+// write the whole cache; none fails, none writes into another's temporary file, and the
+// file left is one of them complete.
+func TestCacheConcurrentFlush(t *testing.T) {
+	fsys, err := rootfs.New(t.TempDir())
+	require.NoError(t, err)
+	const writers, rounds = 6, 15
+	for round := range rounds {
+		var wg sync.WaitGroup
+		errs := make([]error, writers)
+		for w := range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c := &Cache{FS: fsys}
+				// Large enough that the writes overlap.
+				c.put(fmt.Sprintf("/usr/lib/linux-librust-%d", w), cacheEntry{Key: strings.Repeat("k", 256<<10)})
+				errs[w] = c.Flush()
+			}()
+		}
+		wg.Wait()
+		for w, err := range errs {
+			require.NoError(t, err, "round %d, writer %d", round, w)
+		}
+		data, err := afero.ReadFile(fsys, CacheFile)
+		require.NoError(t, err)
+		var f cacheFile
+		require.NoError(t, json.Unmarshal(data, &f), "round %d: the cache file is not one writer's whole file", round)
+		require.Equal(t, cacheFormat, f.Format)
+		require.True(t, len(f.Entries) >= 1 && len(f.Entries) <= writers, "round %d: %d entries", round, len(f.Entries))
+	}
+	names, err := afero.ReadDir(fsys, path.Dir(CacheFile))
+	require.NoError(t, err)
+	require.Len(t, names, 1, "temporary files left next to the cache")
 }
