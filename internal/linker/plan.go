@@ -72,12 +72,14 @@ func (k kind) String() string {
 }
 
 // held is the directories one plan inspects, each opened once free of links and held
-// until something changes (forget): every name in a directory is read through one
-// handle, in the plan and in the observation after it. Changes never go through it:
-// each action opens its directory afresh (Engine.do).
+// until something changes (forget), and what it found at each name in them: every name
+// is read once, through the one handle of its directory, in the plan and in the
+// observation after it. Changes never go through it: each action opens its directory
+// afresh (Engine.do).
 type held struct {
-	fs   rootfs.FS
-	dirs map[string]heldDir
+	fs    rootfs.FS
+	dirs  map[string]heldDir
+	infos map[string]heldInfo // by absolute path
 }
 
 type heldDir struct {
@@ -85,7 +87,15 @@ type heldDir struct {
 	err error
 }
 
-func newHeld(fsys rootfs.FS) *held { return &held{fs: fsys, dirs: map[string]heldDir{}} }
+type heldInfo struct {
+	fi     fs.FileInfo
+	err    error
+	target *string // of a link, once read
+}
+
+func newHeld(fsys rootfs.FS) *held {
+	return &held{fs: fsys, dirs: map[string]heldDir{}, infos: map[string]heldInfo{}}
+}
 
 // dir returns the directory dir opened free of links (Engine.at); the caller does not
 // close it.
@@ -98,7 +108,8 @@ func (h *held) dir(dir string) (rootfs.Dir, error) {
 	return d, err
 }
 
-// forget closes every handle: once something changed, a name may lead elsewhere.
+// forget closes every handle and forgets what was found: once something changed, a
+// name may lead elsewhere or hold another object.
 func (h *held) forget() {
 	for _, hd := range h.dirs {
 		if hd.d != nil {
@@ -106,6 +117,7 @@ func (h *held) forget() {
 		}
 	}
 	clear(h.dirs)
+	clear(h.infos)
 }
 
 // at returns the held directory of the absolute path p and p's last element.
@@ -125,7 +137,8 @@ func (h *held) lstat(p, want string) (kind, string, error) {
 	if err != nil {
 		return absent, "", fmt.Errorf("inspect %s: %w", p, err)
 	}
-	return lstatIn(d, base, want)
+	fi, err := h.info(d, p, base)
+	return classify(fi, err, want, func() (string, error) { return h.readlink(d, p, base) })
 }
 
 // lstatInfo returns the FileInfo of p, its directory opened as lstat does.
@@ -134,12 +147,42 @@ func (h *held) lstatInfo(p string) (fs.FileInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	return d.Lstat(base)
+	return h.info(d, p, base)
+}
+
+// info is d.Lstat(base), p's, asked once.
+func (h *held) info(d rootfs.Dir, p, base string) (fs.FileInfo, error) {
+	if hi, ok := h.infos[p]; ok {
+		return hi.fi, hi.err
+	}
+	fi, err := d.Lstat(base)
+	h.infos[p] = heldInfo{fi: fi, err: err}
+	return fi, err
+}
+
+// readlink is d.Readlink(base), p's, read once; errors are not kept.
+func (h *held) readlink(d rootfs.Dir, p, base string) (string, error) {
+	hi := h.infos[p]
+	if hi.target != nil {
+		return *hi.target, nil
+	}
+	t, err := d.Readlink(base)
+	if err == nil {
+		hi.target = &t
+		h.infos[p] = hi
+	}
+	return t, err
 }
 
 // lstatIn is lstat of the name base in d.
 func lstatIn(d rootfs.Dir, base, want string) (kind, string, error) {
 	fi, err := d.Lstat(base)
+	return classify(fi, err, want, func() (string, error) { return d.Readlink(base) })
+}
+
+// classify returns the kind of the object whose Lstat gave fi and err; readlink reads
+// its target when it is a link.
+func classify(fi fs.FileInfo, err error, want string, readlink func() (string, error)) (kind, string, error) {
 	if isAbsent(err) {
 		return absent, "", nil
 	}
@@ -148,7 +191,7 @@ func lstatIn(d rootfs.Dir, base, want string) (kind, string, error) {
 	}
 	switch fi.Mode().Type() {
 	case fs.ModeSymlink:
-		t, err := d.Readlink(base)
+		t, err := readlink()
 		if err != nil {
 			return absent, "", fmt.Errorf("read link: %w", err)
 		}

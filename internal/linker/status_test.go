@@ -159,12 +159,14 @@ func TestStatusAbsent(t *testing.T) {
 	assert.Equal(t, StateUnlinked, st.State)
 }
 
-// openCounter counts the opens of each path: files, and directories held (OpenDir).
+// openCounter counts the opens of each path: files, and directories held (OpenDir);
+// and the names looked at (Lstat) in those directories.
 type openCounter struct {
 	rootfs.FS
-	mu    sync.Mutex
-	opens map[string]int
-	dirs  map[string]int
+	mu     sync.Mutex
+	opens  map[string]int
+	dirs   map[string]int
+	lstats map[string]int
 }
 
 func (c *openCounter) OpenDir(name string) (rootfs.Dir, error) {
@@ -173,7 +175,23 @@ func (c *openCounter) OpenDir(name string) (rootfs.Dir, error) {
 		c.dirs[name]++
 	}
 	c.mu.Unlock()
-	return c.FS.OpenDir(name)
+	d, err := c.FS.OpenDir(name)
+	if err != nil || c.lstats == nil {
+		return d, err
+	}
+	return &lstatCounter{Dir: d, c: c}, nil
+}
+
+type lstatCounter struct {
+	rootfs.Dir
+	c *openCounter
+}
+
+func (d *lstatCounter) Lstat(name string) (os.FileInfo, error) {
+	d.c.mu.Lock()
+	d.c.lstats[path.Join(d.Name(), name)]++
+	d.c.mu.Unlock()
+	return d.Dir.Lstat(name)
 }
 
 func (c *openCounter) OpenFile(name string, flag int, perm os.FileMode) (afero.File, error) {
