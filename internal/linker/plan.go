@@ -33,7 +33,7 @@ type plan struct {
 	problems           []Problem
 	old                state.Record         // the record as read
 	intent             state.Record         // entries to add before acting (intent precedes change)
-	shared             map[string]bool      // shared paths of this ABI's artifacts (shared.go)
+	shared             map[string]bool      // shared paths of this ABI's artifacts (shared.go); true: linkOne needs it
 	others             map[string]*recState // records of other ABIs a shared link concerns
 	held               *held                // the directories the plan inspects
 
@@ -48,11 +48,11 @@ func (p *plan) problem(kind, at, format string, args ...any) {
 
 func (p *plan) add(a Action) { p.actions = append(p.actions, a) }
 
-func (p *plan) addShared(sp string) {
+func (p *plan) addShared(sp string, needed bool) {
 	if p.shared == nil {
 		p.shared = map[string]bool{}
 	}
-	p.shared[sp] = true
+	p.shared[sp] = p.shared[sp] || needed
 }
 
 // kind of object found at a path.
@@ -527,7 +527,7 @@ func (s *planner) linkOne(rel string) error {
 		return nil
 	}
 	if ps.shared != "" {
-		p.addShared(ps.shared)
+		p.addShared(ps.shared, true)
 		return nil
 	}
 	s.need(rel)
@@ -590,7 +590,7 @@ func (s *planner) unlinkOne(rel string) error {
 		return err
 	}
 	if ps.shared != "" {
-		p.addShared(ps.shared)
+		p.addShared(ps.shared, false)
 		return nil
 	}
 	if ps.problem != nil || len(ps.missing) > 0 {

@@ -90,6 +90,13 @@ func (s *planner) planShared(sp string, md mode) error {
 		if ms, err = s.v.Members(sp); err != nil {
 			return err
 		}
+		if p.shared[sp] && kbuild.Find(ms, p.abi) == nil {
+			// The plan reached sp through its headers tree and needs it there, but the
+			// View, looking a moment later, did not: a directory on the way (the headers
+			// tree itself) was a link meanwhile.
+			p.problem(ProblemSymlinkParent, sp, "%s not linked: %v", sp, errLinkOnTheWay)
+			return nil
+		}
 	}
 	m, err := s.p.held.inspect(sp, "")
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/linux-librust/linux-librust/internal/layout"
+	"github.com/linux-librust/linux-librust/internal/rootfs"
 	"github.com/linux-librust/linux-librust/internal/state"
 	"github.com/linux-librust/linux-librust/internal/treedump"
 )
@@ -221,4 +222,69 @@ func statusUnderAttack(t *testing.T, e *Engine, s *swapper, swapped ...string) s
 	require.True(t, onTheWay, "status under attack reports no link on the way: %+v\nreal: %+v", got, want)
 	require.LessOrEqual(t, got.Linked, want.Linked, "status under attack counts links of the decoy: %+v\nreal: %+v", got, want)
 	return "problem"
+}
+
+// swapOnLstat exchanges the headers directory with a link to a decoy tree while one
+// Lstat of it runs: the nth Lstat of path sees the link, as under TestSwapStress's
+// attack, deterministically.
+type swapOnLstat struct {
+	rootfs.FS
+	root, path, swapped string
+	nth, calls          int
+}
+
+func (s *swapOnLstat) Lstat(name string) (os.FileInfo, error) {
+	if name != s.path {
+		return s.FS.Lstat(name)
+	}
+	s.calls++
+	if s.calls != s.nth {
+		return s.FS.Lstat(name)
+	}
+	exchange := func() error {
+		return unix.Renameat2(unix.AT_FDCWD, filepath.Join(s.root, s.path), unix.AT_FDCWD, filepath.Join(s.root, s.swapped), unix.RENAME_EXCHANGE)
+	}
+	if err := exchange(); err != nil {
+		return nil, err
+	}
+	defer exchange()
+	return s.FS.Lstat(name)
+}
+
+// TestStatusHeadersSwappedForShared: the headers tree seen as a link while the members
+// of a shared path are read (after the plan reached the path through it) is a problem
+// on the way, never a status without the shared path's conflict.
+func TestStatusHeadersSwappedForShared(t *testing.T) {
+	h, decoy, kb := layout.Headers(abi), "/srv/decoy", "/usr/lib/linux-kbuild-7.2"
+	f := newFixture(t)
+	f.headers(abi, true)
+	f.artifacts(abi, artifactSet)
+	f.write(kb+"/scripts/target.json", "foreign target")
+	f.write(decoy+h+"/Makefile", "decoy\n")
+	f.symlink("../../srv/decoy"+h, h+"-swap")
+	real, err := f.engine().Status(abi)
+	require.NoError(t, err)
+	require.Contains(t, problemPaths(real.Problems), kb+"/scripts/target.json")
+
+	for nth := 1; nth <= 3; nth++ {
+		s := &swapOnLstat{FS: f.fs, root: f.root, path: h, swapped: h + "-swap", nth: nth}
+		got, err := (&Engine{FS: s}).Status(abi)
+		require.NoError(t, err)
+		if reflect.DeepEqual(real, got) {
+			continue
+		}
+		onTheWay := false
+		for _, p := range got.Problems {
+			onTheWay = onTheWay || p.Kind == ProblemHeadersPath || p.Kind == ProblemSymlinkParent
+		}
+		require.True(t, onTheWay, "Lstat %d of %s saw the link: %+v\nreal: %+v", nth, h, got, real)
+	}
+}
+
+func problemPaths(ps []Problem) []string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.Path)
+	}
+	return out
 }
