@@ -1,8 +1,12 @@
 package rootfs
 
 import (
+	"errors"
 	"io/fs"
+	"os"
 	"path"
+	"path/filepath"
+	"sort"
 	"syscall"
 	"time"
 	"unsafe"
@@ -87,4 +91,98 @@ func (fi *fileInfo) Mode() fs.FileMode {
 		m |= fs.ModeSticky
 	}
 	return m
+}
+
+// LstatAll is Lstat of each of names, the FileInfo or the error of each at its index,
+// resolving each directory once: names in one directory cost one fstatat(2) each.
+// Wrappers of FS (a fault-injecting FS) get one Lstat per name.
+func LstatAll(fsys FS, names []string) ([]fs.FileInfo, []error) {
+	fis, errs := make([]fs.FileInfo, len(names)), make([]error, len(names))
+	r, ok := fsys.(*rootFS)
+	if !ok {
+		for i, n := range names {
+			fis[i], errs[i] = fsys.Lstat(n)
+		}
+		return fis, errs
+	}
+	type parentDir struct {
+		fd  int
+		err error
+	}
+	dirs := map[string]parentDir{}
+	defer func() {
+		for _, d := range dirs {
+			if d.err == nil {
+				unix.Close(d.fd)
+			}
+		}
+	}()
+	for i, n := range names {
+		rel, err := clean(n)
+		if err != nil || rel == "." {
+			fis[i], errs[i] = r.Lstat(n)
+			continue
+		}
+		dir, base := path.Split(rel)
+		d, ok := dirs[dir]
+		if !ok {
+			d.fd, base, d.err = r.parent("lstat", n, nil)
+			dirs[dir] = d
+		}
+		if d.err != nil {
+			errs[i] = &os.PathError{Op: "lstat", Path: n, Err: errors.Unwrap(d.err)}
+			continue
+		}
+		if fis[i], err = lstatAt(d.fd, base, n); err != nil {
+			errs[i] = &os.PathError{Op: "lstat", Path: n, Err: err}
+		}
+	}
+	return fis, errs
+}
+
+// Walk is afero.Walk on fsys (lexical order, links not followed, fn told of every error),
+// with the names of each directory looked at by LstatAll.
+func Walk(fsys FS, root string, fn filepath.WalkFunc) error {
+	fi, err := fsys.Lstat(root)
+	if err != nil {
+		return fn(root, nil, err)
+	}
+	return walkTree(fsys, root, fi, fn)
+}
+
+func walkTree(fsys FS, p string, fi fs.FileInfo, fn filepath.WalkFunc) error {
+	if err := fn(p, fi, nil); err != nil {
+		if fi.IsDir() && err == filepath.SkipDir {
+			return nil
+		}
+		return err
+	}
+	if !fi.IsDir() {
+		return nil
+	}
+	f, err := fsys.Open(p)
+	if err != nil {
+		return fn(p, fi, err)
+	}
+	names, err := f.Readdirnames(-1)
+	f.Close()
+	if err != nil {
+		return fn(p, fi, err)
+	}
+	sort.Strings(names)
+	for i, n := range names {
+		names[i] = path.Join(p, n)
+	}
+	fis, errs := LstatAll(fsys, names)
+	for i, n := range names {
+		if errs[i] != nil {
+			err = fn(n, fis[i], errs[i])
+		} else {
+			err = walkTree(fsys, n, fis[i], fn)
+		}
+		if err != nil && (err != filepath.SkipDir || errs[i] == nil && !fis[i].IsDir()) {
+			return err
+		}
+	}
+	return nil
 }

@@ -3,11 +3,13 @@ package rootfs
 import (
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/spf13/afero"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -72,4 +74,72 @@ func TestStatAsOS(t *testing.T) {
 		_, err = r.Lstat("/missing/x")
 		assert.ErrorIs(t, err, fs.ErrNotExist)
 	})
+}
+
+// TestLstatAll: LstatAll says for each name what Lstat says, through links on the way,
+// for missing directories, files used as directories and the root.
+func TestLstatAll(t *testing.T) {
+	dir := t.TempDir()
+	build(t, dir, setup{{"/d", "dir"}, {"/d/f", "file:x"}, {"/d/g", "file:yy"}, {"/d/l", "link:f"},
+		{"/up", "link:d"}, {"/abs", "link:/d"}, {"/d/sub", "dir"}, {"/d/sub/h", "file:z"}})
+	names := []string{"/d/f", "/d/g", "/d/l", "/d/missing", "/up/f", "/abs/g", "/abs/l", "/d/sub/h",
+		"/nope/f", "/d/f/x", "/", "/d", "/up", "", "/d/sub/../g"}
+	forEachResolver(t, func(t *testing.T, openat2 bool) {
+		r := newTestFS(t, dir, openat2)
+		for _, fsys := range []FS{r, wrapped{r}} {
+			fis, errs := LstatAll(fsys, names)
+			require.Len(t, fis, len(names))
+			for i, n := range names {
+				want, werr := r.Lstat(n)
+				if werr != nil {
+					assert.Equal(t, werr.Error(), errs[i].Error(), n)
+					assert.Nil(t, fis[i], n)
+					continue
+				}
+				require.NoError(t, errs[i], n)
+				assert.Equal(t, want.Mode(), fis[i].Mode(), n)
+				assert.Equal(t, want.Size(), fis[i].Size(), n)
+				assert.Equal(t, want.Sys().(*syscall.Stat_t).Ino, fis[i].Sys().(*syscall.Stat_t).Ino, n)
+			}
+		}
+	})
+}
+
+// wrapped hides the rootFS behind another FS, as test wrappers do.
+type wrapped struct{ FS }
+
+// TestWalkAsAfero: Walk visits what afero.Walk visits, in its order, with the same
+// FileInfo and errors, and honours SkipDir alike.
+func TestWalkAsAfero(t *testing.T) {
+	dir := t.TempDir()
+	build(t, dir, setup{{"/t", "dir"}, {"/t/b", "dir"}, {"/t/skip", "dir"}, {"/t/a", "file:1"}, {"/t/b/c", "file:22"}, {"/t/b/d", "link:c"}, {"/t/e", "dir"},
+		{"/t/skip/x", "file:3"}, {"/t/z", "link:/t/b"}})
+	r := newTestFS(t, dir, true)
+	record := func(walk func(string, filepath.WalkFunc) error, root string) []string {
+		var got []string
+		err := walk(root, func(p string, fi fs.FileInfo, err error) error {
+			line := p
+			if fi != nil {
+				line += " " + fi.Mode().String()
+			}
+			if err != nil {
+				line += " " + err.Error()
+			}
+			got = append(got, line)
+			if path.Base(p) == "skip" {
+				return filepath.SkipDir
+			}
+			return nil
+		})
+		if err != nil {
+			got = append(got, "error "+err.Error())
+		}
+		return got
+	}
+	for _, root := range []string{"/t", "/t/b", "/t/a", "/t/z", "/missing"} {
+		want := record(func(root string, fn filepath.WalkFunc) error { return afero.Walk(r, root, fn) }, root)
+		got := record(func(root string, fn filepath.WalkFunc) error { return Walk(r, root, fn) }, root)
+		assert.Equal(t, want, got, root)
+	}
+	assert.NotEmpty(t, record(func(root string, fn filepath.WalkFunc) error { return Walk(r, root, fn) }, "/t"))
 }
