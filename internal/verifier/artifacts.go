@@ -12,8 +12,6 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/spf13/afero"
-
 	"github.com/linux-librust/linux-librust/internal/debarch"
 	"github.com/linux-librust/linux-librust/internal/dylib"
 	"github.com/linux-librust/linux-librust/internal/layout"
@@ -238,7 +236,7 @@ func (r *run) checkUnlisted() {
 		listed[a.Path] = true
 	}
 	root := r.opts.Artifacts
-	_ = afero.Walk(r.fsys, root, func(p string, fi os.FileInfo, err error) error {
+	_ = rootfs.Walk(r.fsys, root, func(p string, fi os.FileInfo, err error) error {
 		if err != nil {
 			r.add("artifact-unreadable", Error, p, r.reinstall(), "%v", err)
 			return nil

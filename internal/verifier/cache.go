@@ -207,8 +207,13 @@ func (r *run) cacheKey(headers bool) (cacheKey, bool) {
 			return cacheKey{}, false
 		}
 	}
-	for _, a := range r.manifest.Artifacts {
-		fi, err := r.fsys.Lstat(r.art(a.Path))
+	names := make([]string, len(r.manifest.Artifacts))
+	for i, a := range r.manifest.Artifacts {
+		names[i] = r.art(a.Path)
+	}
+	fis, errs := rootfs.LstatAll(r.fsys, names)
+	for i := range names {
+		fi, err := fis[i], errs[i]
 		var id identity
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
