@@ -98,6 +98,7 @@ type View struct {
 	manifests map[string]manifestRead
 	members   map[string][]Member            // shared path → its members
 	reached   map[string]map[string][]string // see reachedBy
+	looked    map[string]bool                // ABIs whose artifacts lookAtArtifacts saw
 }
 
 type manifestRead struct {
@@ -109,7 +110,7 @@ type manifestRead struct {
 func NewView(fsys rootfs.FS) *View {
 	return &View{fs: fsys, kinds: map[string]fs.FileMode{}, links: map[string]string{},
 		manifests: map[string]manifestRead{}, members: map[string][]Member{},
-		reached: map[string]map[string][]string{}}
+		reached: map[string]map[string][]string{}, looked: map[string]bool{}}
 }
 
 // absentMode marks a path that does not exist in View.kinds.
@@ -226,6 +227,7 @@ func (v *View) Manifest(abi string) (*manifest.Manifest, error) {
 // ArtifactOK reports whether artifact rel of abi is a regular file reached through
 // real directories, so that a link to it resolves inside the artifacts tree.
 func (v *View) ArtifactOK(abi, rel string) (bool, error) {
+	v.lookAtArtifacts(abi)
 	a := layout.Artifacts(abi)
 	comps := strings.Split(rel, "/")
 	for i, c := range comps {
@@ -239,6 +241,38 @@ func (v *View) ArtifactOK(abi, rel string) (bool, error) {
 		}
 	}
 	return true, nil
+}
+
+// lookAtArtifacts looks, once, at every artifact of abi's manifest (read already) and
+// the directories on the way, a directory's names together (rootfs.LstatAll).
+func (v *View) lookAtArtifacts(abi string) {
+	r, ok := v.manifests[abi]
+	if !ok || r.m == nil || v.looked[abi] {
+		return
+	}
+	v.looked[abi] = true
+	a := layout.Artifacts(abi)
+	var names []string
+	seen := map[string]bool{}
+	for _, art := range r.m.Artifacts {
+		p := a
+		for _, c := range strings.Split(art.Path, "/") {
+			p = path.Join(p, c)
+			if _, known := v.kinds[p]; !known && !seen[p] {
+				seen[p] = true
+				names = append(names, p)
+			}
+		}
+	}
+	fis, errs := rootfs.LstatAll(v.fs, names)
+	for i, p := range names {
+		switch {
+		case IsAbsent(errs[i]):
+			v.kinds[p] = absentMode
+		case errs[i] == nil:
+			v.kinds[p] = fis[i].Mode().Type()
+		} // other errors: kind asks again and reports them
+	}
 }
 
 // Installed reports whether abi's headers tree (its Makefile) and artifacts tree (its
