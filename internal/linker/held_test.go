@@ -1,6 +1,7 @@
 package linker
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -11,7 +12,8 @@ import (
 
 // TestHeldDirectories: a no-op link and status open each directory they inspect once,
 // whatever the number of names they read there (links, their temporary and backup
-// names), the observation after the run included; a no-op link looks at each name once.
+// names), the observation after the run included; a no-op link looks at each name once,
+// and at no absent one.
 func TestHeldDirectories(t *testing.T) {
 	for _, debian := range []bool{false, true} {
 		t.Run(map[bool]string{false: "own scripts", true: "Debian's shared scripts"}[debian], func(t *testing.T) {
@@ -39,6 +41,11 @@ func TestHeldDirectories(t *testing.T) {
 				assert.Equal(t, 1, n, "a no-op link looked at %s %d times", name, n)
 			}
 			assert.Equal(t, 1, c.lstats[rust+"/libcore.rmeta"])
+			// The temporary and backup names, absent, are told by the directory's listing.
+			for name := range c.lstats {
+				assert.False(t, strings.HasSuffix(name, layout.TempSuffix) || strings.HasSuffix(name, layout.BackupSuffix) ||
+					strings.HasSuffix(name, layout.BackupTempSuffix), "a no-op link looked at %s", name)
+			}
 			assert.NotZero(t, c.dirs[rust])
 			requireTree(t, linkedOnce, f.dump(), "a no-op link changed the tree")
 
@@ -50,4 +57,30 @@ func TestHeldDirectories(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestHeldListingSeesLeftovers: names told absent by a directory's listing are absent;
+// a leftover temporary link and a backup next to links are still found.
+func TestHeldListingSeesLeftovers(t *testing.T) {
+	f := newFixture(t)
+	f.headers(abi, false)
+	f.artifacts(abi, artifactSet)
+	e := f.engine()
+	_, err := e.Link(abi)
+	require.NoError(t, err)
+	linkedOnce := f.dump()
+	h := layout.Headers(abi)
+	f.symlink(target(h, abi, "rust/libcore.rmeta"), h+"/rust/libcore.rmeta"+layout.TempSuffix)
+	f.write(h+"/rust/libkernel.rmeta"+layout.BackupSuffix, "not the tool's")
+	st, err := e.Status(abi)
+	require.NoError(t, err)
+	assert.Equal(t, 1, st.Stale, "the leftover temporary link: %+v", st)
+	r, err := e.Link(abi)
+	require.NoError(t, err)
+	require.Len(t, r.Actions, 1)
+	assert.Equal(t, OpClean, r.Actions[0].Op)
+	assert.Equal(t, h+"/rust/libcore.rmeta"+layout.TempSuffix, r.Actions[0].Path)
+	want := clone(linkedOnce)
+	want[h+"/rust/libkernel.rmeta"+layout.BackupSuffix] = f.dump()[h+"/rust/libkernel.rmeta"+layout.BackupSuffix]
+	requireTree(t, want, f.dump())
 }

@@ -78,13 +78,15 @@ func (k kind) String() string {
 // afresh (Engine.do).
 type held struct {
 	fs    rootfs.FS
-	dirs  map[string]heldDir
+	dirs  map[string]*heldDir
 	infos map[string]heldInfo // by absolute path
 }
 
 type heldDir struct {
-	d   rootfs.Dir
-	err error
+	d     rootfs.Dir
+	err   error
+	asked int             // names looked at
+	names map[string]bool // the directory's names, listed at the second name asked
 }
 
 type heldInfo struct {
@@ -94,7 +96,7 @@ type heldInfo struct {
 }
 
 func newHeld(fsys rootfs.FS) *held {
-	return &held{fs: fsys, dirs: map[string]heldDir{}, infos: map[string]heldInfo{}}
+	return &held{fs: fsys, dirs: map[string]*heldDir{}, infos: map[string]heldInfo{}}
 }
 
 // dir returns the directory dir opened free of links (Engine.at); the caller does not
@@ -104,7 +106,7 @@ func (h *held) dir(dir string) (rootfs.Dir, error) {
 		return hd.d, hd.err
 	}
 	d, err := openFree(h.fs, dir)
-	h.dirs[dir] = heldDir{d, err}
+	h.dirs[dir] = &heldDir{d: d, err: err}
 	return d, err
 }
 
@@ -150,14 +152,37 @@ func (h *held) lstatInfo(p string) (fs.FileInfo, error) {
 	return h.info(d, p, base)
 }
 
-// info is d.Lstat(base), p's, asked once.
+// info is d.Lstat(base), p's, asked once. From the second name asked in a directory
+// on, the directory is listed once, and a name not in it is absent without asking
+// (most names looked at, the temporary and backup names, are absent).
 func (h *held) info(d rootfs.Dir, p, base string) (fs.FileInfo, error) {
 	if hi, ok := h.infos[p]; ok {
 		return hi.fi, hi.err
 	}
-	fi, err := d.Lstat(base)
+	var fi fs.FileInfo
+	var err error
+	if hd := h.dirs[path.Dir(p)]; hd != nil && hd.absent(base) {
+		err = &fs.PathError{Op: "lstat", Path: p, Err: syscall.ENOENT}
+	} else {
+		fi, err = d.Lstat(base)
+	}
 	h.infos[p] = heldInfo{fi: fi, err: err}
 	return fi, err
+}
+
+// absent reports whether the listing of the directory says that name is not there.
+func (hd *heldDir) absent(name string) bool {
+	hd.asked++
+	if hd.asked == 2 {
+		names, err := hd.d.Readdirnames(-1)
+		if err == nil {
+			hd.names = make(map[string]bool, len(names))
+			for _, n := range names {
+				hd.names[n] = true
+			}
+		}
+	}
+	return hd.names != nil && !hd.names[name]
 }
 
 // readlink is d.Readlink(base), p's, read once; errors are not kept.
