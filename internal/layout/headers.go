@@ -34,7 +34,7 @@ func (e *HeadersPathError) Error() string {
 func HeadersDir(fsys rootfs.FS, abi string) (string, error) {
 	h := Headers(abi)
 	parent := path.Dir(h)
-	d := ""
+	d, followed := "", false
 	for _, c := range strings.Split(strings.TrimPrefix(parent, "/"), "/") {
 		if c == "" {
 			continue // the headers tree is right below the root
@@ -50,6 +50,7 @@ func HeadersDir(fsys rootfs.FS, abi string) (string, error) {
 		if fi.Mode()&fs.ModeSymlink == 0 {
 			continue
 		}
+		followed = true
 		t, err := fsys.Readlink(d)
 		if err != nil {
 			return "", fmt.Errorf("inspect %s: %w", d, err)
@@ -74,6 +75,9 @@ func HeadersDir(fsys rootfs.FS, abi string) (string, error) {
 		if fi, err := fsys.Stat(r); err != nil || !fi.IsDir() {
 			return "", bad("does not lead to a directory")
 		}
+	}
+	if !followed {
+		return h, nil // every directory above it is a real one
 	}
 	real, err := fsys.Resolve(parent)
 	if err != nil {
