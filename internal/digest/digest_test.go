@@ -85,3 +85,81 @@ func FuzzBLAKE3(f *testing.F) {
 		require.Equal(t, want[:], h.Sum(nil))
 	})
 }
+
+// joined returns the digest of data hashed in pieces of pieceSize, each written to its
+// Subtree in writes of at most write bytes.
+func joined(t testing.TB, data []byte, pieceSize int64, write int) []byte {
+	var nodes []Node
+	end := int64(0)
+	for _, p := range Pieces(int64(len(data)), pieceSize) {
+		require.Equal(t, end, p.Off, "pieces are contiguous")
+		require.LessOrEqual(t, p.Len, pieceSize)
+		end = p.Off + p.Len
+		h := NewSubtree(p.Off)
+		for b := data[p.Off:end]; len(b) > 0; {
+			k := min(write, len(b))
+			h.Write(b[:k])
+			b = b[k:]
+		}
+		nodes = append(nodes, h.Node())
+	}
+	require.Equal(t, int64(len(data)), end, "pieces cover the input")
+	return Join(nodes)
+}
+
+// TestPieces: an input hashed in pieces, each on its own, and joined has the library's
+// digest, for lengths around chunk, block, piece and tree boundaries and pieces from a
+// chunk to the 8 MiB the verifier uses.
+func TestPieces(t *testing.T) {
+	rng := rand.New(rand.NewSource(2))
+	data := make([]byte, 70<<20)
+	rng.Read(data[:1<<20+7]) // random, repeated at an odd period
+	for i := 1<<20 + 7; i < len(data); i *= 2 {
+		copy(data[i:], data[:i])
+	}
+	sizes := []int{0, 1, 64, 1023, 1024, 1025, bufSize - 1, bufSize, bufSize + 1, 3*bufSize + 7}
+	for k := 1; k <= 12; k++ { // 2^k chunks, ±1 byte and ±1 chunk
+		c := 1 << k * 1024
+		sizes = append(sizes, c-1024, c-1, c, c+1, c+1024)
+	}
+	for _, pieceSize := range []int64{1024, 2048, 8192, bufSize, 64 << 10, 1 << 20} {
+		for _, n := range sizes {
+			want := blake3.Sum256(data[:n])
+			require.Equal(t, want[:], joined(t, data[:n], pieceSize, 1<<30), "%d bytes in pieces of %d", n, pieceSize)
+		}
+	}
+	const piece = 8 << 20
+	for _, n := range []int{piece - 1, piece, piece + 1, piece + 1024, 2 * piece, 3*piece - 1, 4*piece + 1,
+		8*piece - 1024, 8 * piece, 8*piece + 1, rng.Intn(len(data)), len(data)} {
+		want := blake3.Sum256(data[:n])
+		require.Equal(t, want[:], joined(t, data[:n], piece, 1<<20+3), "%d bytes in pieces of %d", n, piece)
+	}
+}
+
+// TestPiecesRefuse: a piece size that is no power of two of chunks, or a piece that
+// starts inside a chunk, is a programming error.
+func TestPiecesRefuse(t *testing.T) {
+	for _, size := range []int64{0, 512, 3 << 10, 1<<20 + 1} {
+		assert.Panics(t, func() { Pieces(1<<20, size) }, "piece size %d", size)
+	}
+	assert.Panics(t, func() { NewSubtree(1000) })
+	assert.NotPanics(t, func() { NewSubtree(3 << 10) })
+}
+
+// FuzzPieces: an input of any size, in pieces of any size Pieces allows, each written
+// in writes of any size, joins into the library's digest.
+func FuzzPieces(f *testing.F) {
+	f.Add(uint32(0), uint8(0), uint32(1))
+	f.Add(uint32(3*bufSize+5), uint8(4), uint32(bufSize))
+	f.Add(uint32(1<<18), uint8(2), uint32(1000))
+	data := make([]byte, 1<<20)
+	for i := range data {
+		data[i] = byte(i % 251)
+	}
+	f.Fuzz(func(t *testing.T, size uint32, pieceLog uint8, write uint32) {
+		n := int(size) % (len(data) + 1)
+		pieceSize := int64(1024) << (pieceLog % 11)
+		want := blake3.Sum256(data[:n])
+		require.Equal(t, want[:], joined(t, data[:n], pieceSize, 1+int(write)%(2*bufSize)))
+	})
+}
