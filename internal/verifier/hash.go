@@ -1,6 +1,8 @@
 package verifier
 
 import (
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -60,110 +62,184 @@ func (r *run) startSums() (report func()) {
 // hashJob is one file to hash and, once hashFiles returns, its digest or error.
 type hashJob struct {
 	path       string
-	size       int64     // at the check: orders the work, largest first
+	size       int64     // at the check: orders the work, largest first, and cuts it
 	name, want string    // the digest's name and the manifest's value
 	h          hash.Hash // computes it
 	sum        string    // lowercase hex
 	err        error
+
+	// A BLAKE3 file of more than pieceSize bytes is hashed in pieces, on several
+	// workers at once, and joined when all are done.
+	pieces []digest.Piece
+	nodes  []digest.Node
+	errs   []error
 }
 
-// hashFiles hashes every job's file, up to workers files at once (0: GOMAXPROCS),
-// largest first so that the biggest file never starts last.
+// hashPart is what a worker hashes at once: a whole file, or a piece of one.
+type hashPart struct {
+	job   *hashJob
+	piece int // in job.pieces; -1 for the whole file
+	size  int64
+}
+
+// hashFiles hashes every job's file, up to workers parts at once (0: GOMAXPROCS),
+// largest first so that the biggest part never starts last.
 func hashFiles(fsys afero.Fs, jobs []hashJob, workers int) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	workers = min(workers, len(jobs))
-	order := make([]*hashJob, len(jobs))
+	var parts []hashPart
 	for i := range jobs {
-		order[i] = &jobs[i]
+		j := &jobs[i]
+		if _, ok := j.h.(*digest.BLAKE3); !ok || j.size <= pieceSize {
+			parts = append(parts, hashPart{j, -1, j.size})
+			continue
+		}
+		j.pieces = digest.Pieces(j.size, pieceSize)
+		j.nodes, j.errs = make([]digest.Node, len(j.pieces)), make([]error, len(j.pieces))
+		for k, p := range j.pieces {
+			parts = append(parts, hashPart{j, k, p.Len})
+		}
 	}
-	sort.SliceStable(order, func(a, b int) bool { return order[a].size > order[b].size })
-	next := make(chan *hashJob)
+	sort.SliceStable(parts, func(a, b int) bool { return parts[a].size > parts[b].size })
+	next := make(chan hashPart)
 	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
+	for w := 0; w < min(workers, len(parts)); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			buf := make([]byte, hashBufSize)
-			for j := range next {
-				j.sum, j.err = hashFile(fsys, j.path, j.h, buf)
+			for p := range next {
+				j := p.job
+				if p.piece < 0 {
+					j.sum, j.err = hashFile(fsys, j.path, j.h, buf)
+				} else {
+					j.nodes[p.piece], j.errs[p.piece] = hashPiece(fsys, j.path, j.size, j.pieces[p.piece], buf)
+				}
 			}
 		}()
 	}
-	for _, j := range order {
-		next <- j
+	for _, p := range parts {
+		next <- p
 	}
 	close(next)
 	wg.Wait()
+	for i := range jobs {
+		if j := &jobs[i]; j.pieces != nil {
+			j.err = firstError(j.errs)
+			if j.err == nil {
+				j.sum = hex.EncodeToString(digest.Join(j.nodes))
+			}
+		}
+	}
 }
 
+// firstError returns the first error of errs that is not nil, or nil.
+func firstError(errs []error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pieceSize is the size of the pieces a file hashed with BLAKE3 is cut into when it
+// is larger, so that the largest file does not keep one worker busy while the others
+// wait: a few pieces of the largest artifact balance the workers.
+const pieceSize = 8 << 20
+
 // hashFile returns the lowercase hex digest h computes of the regular file p, reading
-// through buf or mappings (hashMapped).
+// through buf or mappings (hashRange).
 func hashFile(fsys afero.Fs, p string, h hash.Hash, buf []byte) (string, error) {
 	f, err := rootfs.OpenRegular(fsys, p, os.O_RDONLY, 0) // a FIFO swapped in is not waited on
 	if err != nil {
 		return "", err
 	}
 	defer f.Close()
-	if ok, err := hashMapped(h, f); ok {
-		if err != nil {
-			return "", fmt.Errorf("hash %s: %w", p, err)
-		}
-		return digest.Hex(h), nil
+	fi, err := f.Stat()
+	if err == nil {
+		err = hashRange(h, f, 0, fi.Size(), buf)
 	}
-	if _, err := io.CopyBuffer(h, onlyReader{f}, buf); err != nil {
+	if err != nil {
 		return "", fmt.Errorf("hash %s: %w", p, err)
 	}
 	return digest.Hex(h), nil
 }
 
-// hashMapped hashes a real file through read-only mappings of hashWindow bytes at a
-// time, which saves copying it out of the page cache and bounds the memory mapped
-// whatever the file's size. ok is false when the file cannot be mapped (then nothing
-// was hashed). A file truncated meanwhile faults on access: SetPanicOnFault turns that
-// into a panic of this goroutine, recovered as an error.
-func hashMapped(h hash.Hash, f afero.File) (ok bool, err error) {
-	osf, isOS := f.(interface {
-		Fd() uintptr
-		Stat() (os.FileInfo, error)
-	})
-	if !isOS {
-		return false, nil
+// hashPiece returns the BLAKE3 node of the piece pc of the regular file p, which must
+// still have size bytes.
+func hashPiece(fsys afero.Fs, p string, size int64, pc digest.Piece, buf []byte) (digest.Node, error) {
+	f, err := rootfs.OpenRegular(fsys, p, os.O_RDONLY, 0)
+	if err != nil {
+		return digest.Node{}, err
 	}
-	fi, err := osf.Stat()
-	if err != nil || !fi.Mode().IsRegular() || fi.Size() < minMapped {
-		return false, nil
+	defer f.Close()
+	fi, err := f.Stat()
+	if err == nil && fi.Size() != size {
+		err = errChanged
+	}
+	h := digest.NewSubtree(pc.Off)
+	if err == nil {
+		err = hashRange(h, f, pc.Off, pc.Len, buf)
+	}
+	if err != nil {
+		return digest.Node{}, fmt.Errorf("hash %s: %w", p, err)
+	}
+	return h.Node(), nil
+}
+
+// errChanged reports a file that was not the size it had when its hashing began.
+var errChanged = errors.New("the file changed while it was read")
+
+// hashRange writes bytes [off, off+n) of f to w: through read-only mappings of
+// hashWindow bytes at a time when f is a real file and the range starts on a page and
+// has at least minMapped bytes, which saves copying it out of the page cache and
+// bounds the memory mapped whatever the file's size; else through buf. A file that
+// ends before the range does is an error: read, errChanged; mapped, it faults on
+// access, which SetPanicOnFault turns into a panic of this goroutine, recovered as
+// errChanged.
+func hashRange(w io.Writer, f afero.File, off, n int64, buf []byte) (err error) {
+	fd, isOS := f.(interface{ Fd() uintptr })
+	if !isOS || n < minMapped || off%int64(os.Getpagesize()) != 0 {
+		return hashRead(w, f, off, n, buf)
 	}
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
-			ok, err = true, fmt.Errorf("the file changed while it was read: %v", r)
+			err = fmt.Errorf("%w: %v", errChanged, r)
 		}
 	}()
-	fd, size := int(osf.Fd()), fi.Size()
-	for off := int64(0); off < size; off += hashWindow {
-		n := int(min(hashWindow, size-off))
-		data, err := unix.Mmap(fd, off, n, unix.PROT_READ, unix.MAP_SHARED|unix.MAP_POPULATE)
+	for o := off; o < off+n; o += hashWindow {
+		data, err := unix.Mmap(int(fd.Fd()), o, int(min(hashWindow, off+n-o)), unix.PROT_READ, unix.MAP_SHARED|unix.MAP_POPULATE)
 		if err != nil {
-			if off == 0 {
-				return false, nil
+			if o == off {
+				return hashRead(w, f, off, n, buf)
 			}
-			return true, err
+			return err
 		}
 		_ = unix.Madvise(data, unix.MADV_SEQUENTIAL)
-		h.Write(data)
+		w.Write(data)
 		if err := unix.Munmap(data); err != nil {
-			return true, err
+			return err
 		}
 	}
-	return true, nil
+	return nil
+}
+
+// hashRead writes bytes [off, off+n) of f to w, read through buf.
+func hashRead(w io.Writer, f afero.File, off, n int64, buf []byte) error {
+	got, err := io.CopyBuffer(w, onlyReader{io.NewSectionReader(f, off, n)}, buf)
+	if err == nil && got != n {
+		err = errChanged
+	}
+	return err
 }
 
 // hashWindow is how much of a file is mapped at once (a multiple of the page size).
 const hashWindow = 8 << 20
 
-// minMapped is the smallest file worth mapping.
+// minMapped is the smallest range worth mapping.
 var minMapped int64 = 1 << 20
 
 // onlyReader hides WriterTo/ReaderFrom so that io.CopyBuffer uses the big buffer.

@@ -3,7 +3,9 @@ package verifier
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"hash"
+	"io"
 	"os"
 	"path"
 	"path/filepath"
@@ -21,24 +23,6 @@ import (
 	"github.com/linux-librust/linux-librust/internal/rmeta"
 	"github.com/linux-librust/linux-librust/internal/rootfs"
 )
-
-// lyingFile reports a size larger than the file has, as a file truncated after Stat.
-type lyingFile struct {
-	*os.File
-	size int64
-}
-
-type lyingInfo struct {
-	os.FileInfo
-	size int64
-}
-
-func (i lyingInfo) Size() int64 { return i.size }
-
-func (f lyingFile) Stat() (os.FileInfo, error) {
-	fi, err := f.File.Stat()
-	return lyingInfo{fi, f.size}, err
-}
 
 func TestHashMapped(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "big")
@@ -65,16 +49,20 @@ func TestHashMapped(t *testing.T) {
 	}
 
 	// A file that shrank after Stat faults inside the mapping, in either hash's code
-	// (BLAKE3 compresses the mapping itself): an error, not a crash.
+	// (BLAKE3 compresses the mapping itself), or ends early when read: an error, not a
+	// crash.
 	f, err := os.Open(p)
 	require.NoError(t, err)
 	defer f.Close()
-	for _, h := range []hash.Hash{sha256.New(), digest.NewBLAKE3()} {
-		ok, err := hashMapped(h, lyingFile{f, 64 << 20})
-		assert.True(t, ok)
-		require.Error(t, err)
-		assert.Contains(t, err.Error(), "changed while it was read")
+	for _, h := range []io.Writer{sha256.New(), digest.NewBLAKE3(), digest.NewSubtree(1 << 20)} {
+		err := hashRange(h, f, 1<<20, 64<<20, nil)
+		require.ErrorIs(t, err, errChanged)
 	}
+	saved := minMapped
+	minMapped = 1 << 40
+	defer func() { minMapped = saved }()
+	err = hashRange(digest.NewSubtree(1<<20), f, 1<<20, int64(len(data))-1<<20+1, make([]byte, 4096))
+	require.ErrorIs(t, err, errChanged)
 }
 
 // TestFullDigest: verify --full finds a byte flipped anywhere in a large artifact (more
@@ -161,5 +149,50 @@ func TestHashFileRefusesFIFO(t *testing.T) {
 		assert.ErrorIs(t, err, rootfs.ErrNotRegular)
 	case <-time.After(5 * time.Second):
 		t.Fatal("hashFile waits on a FIFO")
+	}
+}
+
+// TestHashFiles: files of every size, hashed whole or in BLAKE3 pieces on any number of
+// workers, get the plain digests; a file that is not as its check saw it (gone, now a
+// FIFO, another size) is one error of its own, and the others are still hashed.
+func TestHashFiles(t *testing.T) {
+	dir := t.TempDir()
+	fsys, err := rootfs.New(dir)
+	require.NoError(t, err)
+	data := make([]byte, 3*pieceSize+12345)
+	for i := range data {
+		data[i] = byte(i*7 + i>>20)
+	}
+	sizes := []int{0, 100, 3 << 20, pieceSize, pieceSize + 1, 2*pieceSize + 4096, len(data)}
+	for _, n := range sizes {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, fmt.Sprint(n)), data[:n], 0o644))
+	}
+	require.NoError(t, unix.Mkfifo(filepath.Join(dir, "fifo"), 0o644))
+	for _, workers := range []int{1, 2, 5} {
+		var jobs []hashJob
+		var want []string
+		for _, n := range sizes {
+			b, s := blake3.Sum256(data[:n]), sha256.Sum256(data[:n])
+			jobs = append(jobs, hashJob{path: "/" + fmt.Sprint(n), size: int64(n), h: digest.NewBLAKE3()},
+				hashJob{path: "/" + fmt.Sprint(n), size: int64(n), h: sha256.New()})
+			want = append(want, hex.EncodeToString(b[:]), hex.EncodeToString(s[:]))
+		}
+		jobs = append(jobs,
+			hashJob{path: "/missing", size: 2 * pieceSize, h: digest.NewBLAKE3()},
+			hashJob{path: "/fifo", size: 2 * pieceSize, h: digest.NewBLAKE3()},
+			hashJob{path: "/" + fmt.Sprint(len(data)), size: int64(len(data)) + 1, h: digest.NewBLAKE3()})
+		hashFiles(fsys, jobs, workers)
+		for i, w := range want {
+			require.NoError(t, jobs[i].err, "%s, %d workers", jobs[i].path, workers)
+			assert.Equal(t, w, jobs[i].sum, "%s, %d workers", jobs[i].path, workers)
+		}
+		errs := jobs[len(want):]
+		assert.ErrorIs(t, errs[0].err, os.ErrNotExist)
+		assert.ErrorIs(t, errs[1].err, rootfs.ErrNotRegular)
+		assert.ErrorIs(t, errs[2].err, errChanged)
+		assert.Equal(t, "hash /"+fmt.Sprint(len(data))+": the file changed while it was read", errs[2].err.Error())
+		for _, j := range errs {
+			assert.Empty(t, j.sum)
+		}
 	}
 }

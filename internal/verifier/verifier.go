@@ -72,7 +72,8 @@ type Options struct {
 	RustcVersion func() (string, error)
 	// Host is the architecture proc macros must be loadable on; nil means this machine.
 	Host *dylib.Arch
-	// Workers bounds the files hashed at once in Full mode; 0 means GOMAXPROCS.
+	// Workers bounds the files (or pieces of files) hashed at once in Full mode; 0 means
+	// GOMAXPROCS.
 	Workers int
 	// Cache, when not nil, reuses the findings of the checks that read file contents
 	// while none of those files changed (see Cache); never in Full mode.
