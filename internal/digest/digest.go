@@ -57,10 +57,7 @@ func Pieces(size, pieceSize int64) []Piece {
 
 // Node is the root node of the BLAKE3 tree over one piece, not compressed yet: only
 // Join knows whether it is the root of the whole tree.
-type Node struct {
-	n      guts.Node
-	chunks uint64 // the piece's chunks
-}
+type Node struct{ n guts.Node }
 
 // Subtree hashes one piece of an input, written to it in order; Node returns the root
 // of the piece's tree. It keeps, as the library's Hasher does, the chaining values of
@@ -103,25 +100,24 @@ func (h *Subtree) Write(p []byte) (int, error) {
 
 // push compresses the full block b, the next of the input, onto the stack.
 func (h *Subtree) push(b *[bufSize]byte) {
-	h.stack.push(guts.ChainingValue(guts.CompressBuffer(b, bufSize, &guts.IV, h.chunk+h.stack.n*guts.MaxSIMD, 0)), 1)
+	h.stack.push(guts.ChainingValue(guts.CompressBuffer(b, bufSize, &guts.IV, h.chunk+h.stack.n*guts.MaxSIMD, 0)))
 }
 
 // Node returns the root of the tree over the input so far; it does not change the
 // state.
 func (h *Subtree) Node() Node {
 	n := guts.CompressBuffer(&h.buf, h.buflen, &guts.IV, h.chunk+h.stack.n*guts.MaxSIMD, 0)
-	chunks := h.stack.n*guts.MaxSIMD + uint64(h.buflen+guts.ChunkSize-1)/guts.ChunkSize
-	return Node{h.stack.root(n), chunks}
+	return Node{h.stack.root(n)}
 }
 
 // Join returns the digest of an input from the Nodes of its pieces as Pieces cut it,
-// in order: each piece but the last is a complete subtree, pushed onto a stack of
-// chunks; the last one's node takes in the stack, and the root is compressed with the
-// ROOT flag.
+// in order: each piece but the last is a complete subtree, all of one size, pushed
+// onto a stack of pieces; the last one's node takes in the stack, and the root is
+// compressed with the ROOT flag.
 func Join(nodes []Node) []byte {
 	var s stack
 	for _, p := range nodes[:len(nodes)-1] {
-		s.push(guts.ChainingValue(p.n), p.chunks)
+		s.push(guts.ChainingValue(p.n))
 	}
 	n := s.root(nodes[len(nodes)-1].n)
 	n.Flags |= guts.FlagRoot
@@ -130,21 +126,22 @@ func Join(nodes []Node) []byte {
 }
 
 // stack holds the chaining values of the complete subtrees at the start of an input,
-// one per height at most: the bits of n, the units (blocks or chunks) pushed.
+// made of units of one size (blocks, or pieces), one subtree per height at most: the
+// bits of n, the units pushed.
 type stack struct {
 	cvs [64][8]uint32
 	n   uint64
 }
 
-// push adds cv, the chaining value of the complete subtree of the next units (a power
-// of two, aligned on a multiple of it), merging it with the subtrees of its height.
-func (s *stack) push(cv [8]uint32, units uint64) {
-	i := bits.TrailingZeros64(units)
+// push adds cv, the chaining value of the next unit, merging it with the subtrees of
+// its height.
+func (s *stack) push(cv [8]uint32) {
+	i := 0
 	for ; s.n&(1<<i) != 0; i++ {
 		cv = guts.ChainingValue(guts.ParentNode(s.cvs[i], cv, &guts.IV, 0))
 	}
 	s.cvs[i] = cv
-	s.n += units
+	s.n++
 }
 
 // root returns the root node of the tree whose last node is n: n merged with the

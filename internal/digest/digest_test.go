@@ -2,6 +2,7 @@ package digest
 
 import (
 	"bytes"
+	"encoding/hex"
 	"io"
 	"math/rand"
 	"strings"
@@ -13,7 +14,8 @@ import (
 )
 
 // TestBLAKE3Vectors: BLAKE3's published test vectors (input: bytes 0, 1, …, 250, 0, …),
-// from the empty input to a tree of many blocks, written whole and in odd pieces.
+// from the empty input to a tree of many blocks, written whole and in odd writes, and
+// hashed in Pieces joined.
 func TestBLAKE3Vectors(t *testing.T) {
 	tests := []struct {
 		n    int
@@ -35,7 +37,10 @@ func TestBLAKE3Vectors(t *testing.T) {
 			h := NewBLAKE3()
 			_, err := io.CopyBuffer(h, struct{ io.Reader }{strings.NewReader(string(in))}, make([]byte, piece))
 			require.NoError(t, err)
-			assert.Equal(t, tt.want, Hex(h), "%d bytes in pieces of %d", tt.n, piece)
+			assert.Equal(t, tt.want, Hex(h), "%d bytes in writes of %d", tt.n, piece)
+		}
+		for _, pieceSize := range []int64{1024, 4096, bufSize, 64 << 10} {
+			assert.Equal(t, tt.want, hex.EncodeToString(joined(t, in, pieceSize, 1000)), "%d bytes in pieces of %d", tt.n, pieceSize)
 		}
 	}
 }
@@ -130,7 +135,7 @@ func TestPieces(t *testing.T) {
 	}
 	const piece = 8 << 20
 	for _, n := range []int{piece - 1, piece, piece + 1, piece + 1024, 2 * piece, 3*piece - 1, 4*piece + 1,
-		8*piece - 1024, 8 * piece, 8*piece + 1, rng.Intn(len(data)), len(data)} {
+		8*piece - 1024, 8 * piece, 8*piece + 1, rng.Intn(len(data)), rng.Intn(len(data)), rng.Intn(len(data)), len(data)} {
 		want := blake3.Sum256(data[:n])
 		require.Equal(t, want[:], joined(t, data[:n], piece, 1<<20+3), "%d bytes in pieces of %d", n, piece)
 	}
