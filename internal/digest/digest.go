@@ -40,10 +40,11 @@ type Piece struct{ Off, Len int64 }
 // Pieces cuts an input of size bytes into pieces of pieceSize bytes (a power of two,
 // at least a 1 KiB chunk), the last one shorter or not; an empty input is one empty
 // piece. Each piece is a node of the input's BLAKE3 tree: every piece but the last
-// covers an aligned power of two of chunks, a complete subtree, and the last covers
-// the chunks below the rightmost parents. So the pieces can be hashed independently
-// (NewSubtree) and joined into the digest (Join), which is how lukechampine.com/blake3
-// v1.4 cuts a long Write.
+// covers an aligned power of two of chunks, a complete subtree, and the last, the
+// rest, is the right child of the lowest parent on the tree's right edge (or the whole
+// tree). So the pieces can be hashed independently (NewSubtree) and joined into the
+// digest (Join), as lukechampine.com/blake3 v1.4 hashes the aligned subtrees it cuts a
+// long Write into.
 func Pieces(size, pieceSize int64) []Piece {
 	if pieceSize < guts.ChunkSize || pieceSize&(pieceSize-1) != 0 {
 		panic(fmt.Sprintf("digest: piece size %d is not a power of two of at least a chunk", pieceSize))
