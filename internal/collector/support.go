@@ -9,6 +9,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/spf13/afero"
 
@@ -30,9 +31,14 @@ var SupportTarget = "rustavailable"
 // maxSupportSize bounds a Makefile or script read for references.
 const maxSupportSize = 4 << 20
 
+// The patterns are compiled on first use, not when the program starts.
 var (
-	srctreeRef = regexp.MustCompile(`\$[({]srctree[)}]/([A-Za-z0-9._/+-]+)`)
-	siblingRef = regexp.MustCompile(`\$\(dirname "?\$0"?\)"?/([A-Za-z0-9._+-]+)`)
+	srctreeRef = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`\$[({]srctree[)}]/([A-Za-z0-9._/+-]+)`)
+	})
+	siblingRef = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`\$\(dirname "?\$0"?\)"?/([A-Za-z0-9._+-]+)`)
+	})
 )
 
 // RecipeFiles returns the paths, relative to $(srctree), that the recipe of target in
@@ -56,7 +62,7 @@ func RecipeFiles(mk []byte, target string) []string {
 			in = false
 			continue
 		}
-		for _, m := range srctreeRef.FindAllStringSubmatch(line, -1) {
+		for _, m := range srctreeRef().FindAllStringSubmatch(line, -1) {
 			if p := path.Clean(m[1]); manifest.CheckPath(p) == nil && !seen[p] {
 				seen[p] = true
 				out = append(out, p)
@@ -71,7 +77,7 @@ func RecipeFiles(mk []byte, target string) []string {
 func SiblingFiles(sh []byte) []string {
 	var out []string
 	seen := map[string]bool{}
-	for _, m := range siblingRef.FindAllSubmatch(sh, -1) {
+	for _, m := range siblingRef().FindAllSubmatch(sh, -1) {
 		n := string(m[1])
 		if n != "." && n != ".." && !seen[n] {
 			seen[n] = true

@@ -5,8 +5,6 @@
 package debarch
 
 import (
-	"debug/elf"
-
 	"github.com/linux-librust/linux-librust/internal/dylib"
 	"github.com/linux-librust/linux-librust/internal/kconfig"
 )
@@ -22,15 +20,17 @@ type Arch struct {
 
 // known are Debian's release architectures with Linux kernels, and loong64. Machine and
 // class identify each uniquely among them (the big-endian ppc64 port is not listed).
+// Machine and class are written out (they equal debug/elf's String()) so that nothing
+// is computed when the program starts.
 var known = []Arch{
-	{"amd64", "x86_64-linux-gnu", "x86", elf.EM_X86_64.String(), elf.ELFCLASS64.String()},
-	{"arm64", "aarch64-linux-gnu", "arm64", elf.EM_AARCH64.String(), elf.ELFCLASS64.String()},
-	{"armhf", "arm-linux-gnueabihf", "arm", elf.EM_ARM.String(), elf.ELFCLASS32.String()},
-	{"i386", "i386-linux-gnu", "x86", elf.EM_386.String(), elf.ELFCLASS32.String()},
-	{"loong64", "loongarch64-linux-gnu", "loongarch", elf.EM_LOONGARCH.String(), elf.ELFCLASS64.String()},
-	{"ppc64el", "powerpc64le-linux-gnu", "powerpc", elf.EM_PPC64.String(), elf.ELFCLASS64.String()},
-	{"riscv64", "riscv64-linux-gnu", "riscv", elf.EM_RISCV.String(), elf.ELFCLASS64.String()},
-	{"s390x", "s390x-linux-gnu", "s390", elf.EM_S390.String(), elf.ELFCLASS64.String()},
+	{"amd64", "x86_64-linux-gnu", "x86", "EM_X86_64", "ELFCLASS64"},
+	{"arm64", "aarch64-linux-gnu", "arm64", "EM_AARCH64", "ELFCLASS64"},
+	{"armhf", "arm-linux-gnueabihf", "arm", "EM_ARM", "ELFCLASS32"},
+	{"i386", "i386-linux-gnu", "x86", "EM_386", "ELFCLASS32"},
+	{"loong64", "loongarch64-linux-gnu", "loongarch", "EM_LOONGARCH", "ELFCLASS64"},
+	{"ppc64el", "powerpc64le-linux-gnu", "powerpc", "EM_PPC64", "ELFCLASS64"},
+	{"riscv64", "riscv64-linux-gnu", "riscv", "EM_RISCV", "ELFCLASS64"},
+	{"s390x", "s390x-linux-gnu", "s390", "EM_S390", "ELFCLASS64"},
 }
 
 // OfELF returns the architecture whose shared objects have ELF machine and class (as
@@ -97,7 +97,7 @@ func (k Kernel) Arch() (Arch, bool) {
 		if a.SrcArch != k.SrcArch {
 			continue
 		}
-		bits := map[string]int{elf.ELFCLASS32.String(): 32, elf.ELFCLASS64.String(): 64}[a.Class]
+		bits := map[string]int{"ELFCLASS32": 32, "ELFCLASS64": 64}[a.Class]
 		if bits == k.Bits || k.Bits == 0 && (found.Name == "" || bits == 64) {
 			found = a
 		}

@@ -1,6 +1,7 @@
 package debarch
 
 import (
+	"debug/elf"
 	"runtime"
 	"strings"
 	"testing"
@@ -104,4 +105,24 @@ func TestHost(t *testing.T) {
 	want := map[string]string{"amd64": "amd64", "arm64": "arm64", "386": "i386", "ppc64le": "ppc64el", "riscv64": "riscv64", "s390x": "s390x", "loong64": "loong64"}[runtime.GOARCH]
 	assert.Equal(t, want != "", ok)
 	assert.Equal(t, want, h.Name)
+}
+
+// TestKnownELFNames holds the written-out machine and class names to debug/elf's.
+func TestKnownELFNames(t *testing.T) {
+	want := map[string]struct {
+		machine elf.Machine
+		class   elf.Class
+	}{
+		"amd64": {elf.EM_X86_64, elf.ELFCLASS64}, "arm64": {elf.EM_AARCH64, elf.ELFCLASS64},
+		"armhf": {elf.EM_ARM, elf.ELFCLASS32}, "i386": {elf.EM_386, elf.ELFCLASS32},
+		"loong64": {elf.EM_LOONGARCH, elf.ELFCLASS64}, "ppc64el": {elf.EM_PPC64, elf.ELFCLASS64},
+		"riscv64": {elf.EM_RISCV, elf.ELFCLASS64}, "s390x": {elf.EM_S390, elf.ELFCLASS64},
+	}
+	require.Len(t, known, len(want))
+	for _, a := range known {
+		w, ok := want[a.Name]
+		require.True(t, ok, a.Name)
+		assert.Equal(t, w.machine.String(), a.Machine, a.Name)
+		assert.Equal(t, w.class.String(), a.Class, a.Name)
+	}
 }

@@ -250,16 +250,19 @@ func (a *Artifact) Validate() error {
 	} else if a.Machine != "" || a.Class != "" {
 		return fmt.Errorf("artifact %s: Machine and Class are for proc-macro artifacts only", a.Path)
 	}
-	if suf := kindSuffix[a.Kind]; !strings.HasSuffix(a.Path, suf) {
+	if suf := kindSuffix(a.Kind); !strings.HasSuffix(a.Path, suf) {
 		return fmt.Errorf("artifact %s: a %s artifact's name ends in %s", a.Path, a.Kind, suf)
 	}
 	return nil
 }
 
-// reserved are the names of the manifest files and their temporary copies.
-var reserved = map[string]bool{
-	layout.ManifestName: true, layout.SumsName: true,
-	layout.ManifestName + tempSuffix: true, layout.SumsName + tempSuffix: true,
+// reserved tells the names of the manifest files and their temporary copies.
+func reserved(p string) bool {
+	switch p {
+	case layout.ManifestName, layout.SumsName, layout.ManifestName + tempSuffix, layout.SumsName + tempSuffix:
+		return true
+	}
+	return false
 }
 
 // toolSuffixes end the names linux-librust gives to objects next to a path it manages.
@@ -281,7 +284,7 @@ func CheckPath(p string) error {
 		return fmt.Errorf("artifact path %q: not UTF-8", p)
 	case p[0] == '/':
 		return fmt.Errorf("artifact path %q: absolute; paths are relative to the kernel build tree", p)
-	case reserved[p]:
+	case reserved(p):
 		return fmt.Errorf("artifact path %q: reserved for the manifest", p)
 	}
 	for i := 0; i < len(p); i++ {
@@ -307,8 +310,18 @@ func CheckPath(p string) error {
 	return nil
 }
 
-// kindSuffix is the name ending each kind of artifact has.
-var kindSuffix = map[Kind]string{KindRmeta: ".rmeta", KindProcMacro: ".so", KindTargetSpec: ".json"}
+// kindSuffix returns the name ending each kind of artifact has.
+func kindSuffix(k Kind) string {
+	switch k {
+	case KindRmeta:
+		return ".rmeta"
+	case KindProcMacro:
+		return ".so"
+	case KindTargetSpec:
+		return ".json"
+	}
+	return ""
+}
 
 // CheckSHA256 reports whether s is 64 lowercase hex digits.
 func CheckSHA256(s string) error { return checkDigest("SHA-256", s) }

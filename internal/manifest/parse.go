@@ -25,10 +25,15 @@ func (s stanza) get(name string) (field, bool) {
 	return f, ok
 }
 
-// knownFields are one-line fields; continuation lines are only tolerated for others.
-var knownFields = map[string]bool{
-	"format": true, "abi": true, "architecture": true, "rustc-version": true, "config-sha256": true,
-	"path": true, "kind": true, "size": true, "sha256": true, "blake3": true, "machine": true, "class": true,
+// knownField tells the one-line fields (lower-case names); continuation lines are only
+// tolerated for others.
+func knownField(name string) bool {
+	switch name {
+	case "format", "abi", "architecture", "rustc-version", "config-sha256",
+		"path", "kind", "size", "sha256", "blake3", "machine", "class":
+		return true
+	}
+	return false
 }
 
 // splitLines splits data into LF-terminated lines, checking size, encoding and line ends.
@@ -72,7 +77,7 @@ func parseStanzas(data []byte) ([]stanza, error) {
 			if cur == nil || last == "" {
 				return nil, fmt.Errorf("line %d: continuation line without a field", n)
 			}
-			if knownFields[last] {
+			if knownField(last) {
 				return nil, fmt.Errorf("line %d: continuation line for %s, which is a one-line field", n, cur.fields[last].name)
 			}
 			continue

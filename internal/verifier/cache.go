@@ -175,14 +175,21 @@ func (k cacheKey) settled(t time.Time) bool {
 	return true
 }
 
-// programIdentity is the identity of the running executable.
-var programIdentity = sync.OnceValues(func() (identity, bool) {
-	fi, err := os.Stat("/proc/self/exe")
-	if err != nil {
-		return identity{}, false
-	}
-	return identityOf(fi)
-})
+// programIdentity is the identity of the running executable, taken on first use.
+var programIdentity = func() (identity, bool) {
+	self.once.Do(func() {
+		if fi, err := os.Stat("/proc/self/exe"); err == nil {
+			self.id, self.ok = identityOf(fi)
+		}
+	})
+	return self.id, self.ok
+}
+
+var self struct {
+	once sync.Once
+	id   identity
+	ok   bool
+}
 
 // cacheKey takes the identities of every file the content checks read, before they
 // read them; ok is false when one cannot be taken (then nothing is cached).
