@@ -140,7 +140,8 @@ func TestRoundTrip(t *testing.T) {
 
 func TestParseExtensions(t *testing.T) {
 	text := strings.Replace(string(sample().Marshal()), "Format: 1\n", "format:   1  \nX-Future: a\n more text\n\tand more\n", 1)
-	text = strings.Replace(text, "Kind: target-spec\n", "Kind: target-spec\nX-New-Field: ignored\n", 1)
+	text = strings.Replace(text, "Kind: target-spec\n", "kIND: target-spec\nX-New-Field: ignored\n", 1)
+	text = strings.Replace(text, "Path: ", "PATH: ", 1)
 	m, err := Parse([]byte(text))
 	require.NoError(t, err)
 	assert.Equal(t, sample().Marshal(), m.Marshal())
@@ -176,6 +177,7 @@ func TestParseErrors(t *testing.T) {
 		{"crlf", strings.ReplaceAll(good, "\n", "\r\n"), "line 1: carriage return"},
 		{"no colon", head + "\nPath rust/x\n", `line 7: "Path rust/x" is not "Field: value"`},
 		{"dup field", head + "ABI: x\n", "line 6: field ABI repeated (first at line 2)"},
+		{"dup field in another case", head + "aBi: x\n", "line 6: field aBi repeated (first at line 2)"},
 		{"continuation of known", head + " more\n", "line 6: continuation line for Config-SHA256"},
 		{"leading continuation", " x\n" + head, "line 1: continuation line without a field"},
 		{"missing kind", art("Path: rust/a.rmeta", "Size: 1", "SHA256: "+h), "stanza at line 7: missing Kind"},

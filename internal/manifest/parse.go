@@ -21,8 +21,25 @@ type stanza struct {
 }
 
 func (s stanza) get(name string) (field, bool) {
-	f, ok := s.fields[strings.ToLower(name)]
+	f, ok := s.fields[fieldKey(name)]
 	return f, ok
+}
+
+// fieldNames are the lower-case names of the fields Parse reads.
+var fieldNames = [...]string{
+	"format", "abi", "architecture", "rustc-version", "config-sha256", "proc-macro-architecture",
+	"path", "kind", "size", "sha256", "blake3", "machine", "class",
+}
+
+// fieldKey returns the lower-case form of a field name, without allocating for the
+// names Parse reads.
+func fieldKey(name string) string {
+	for _, k := range fieldNames {
+		if len(k) == len(name) && strings.EqualFold(k, name) {
+			return k
+		}
+	}
+	return strings.ToLower(name)
 }
 
 // knownField tells the one-line fields (lower-case names); continuation lines are only
@@ -96,10 +113,10 @@ func parseStanzas(data []byte) ([]stanza, error) {
 			if len(out) > MaxArtifacts {
 				return nil, fmt.Errorf("line %d: more than %d artifacts", n, MaxArtifacts)
 			}
-			out = append(out, stanza{line: n, fields: map[string]field{}})
+			out = append(out, stanza{line: n, fields: make(map[string]field, 8)})
 			cur = &out[len(out)-1]
 		}
-		key := strings.ToLower(name)
+		key := fieldKey(name)
 		if prev, dup := cur.fields[key]; dup {
 			return nil, fmt.Errorf("line %d: field %s repeated (first at line %d)", n, name, prev.line)
 		}
@@ -165,6 +182,7 @@ func Parse(data []byte) (*Manifest, error) {
 		return nil, fmt.Errorf("stanza at line %d: the first stanza describes the set and has no Path", h.line)
 	}
 
+	m.Artifacts = make([]Artifact, 0, len(stanzas)-1)
 	seen := make(map[string]int, len(stanzas))
 	for _, s := range stanzas[1:] {
 		var a Artifact
@@ -213,7 +231,11 @@ func Parse(data []byte) (*Manifest, error) {
 		m.Artifacts = append(m.Artifacts, a)
 	}
 	sort.Slice(m.Artifacts, func(i, j int) bool { return m.Artifacts[i].Path < m.Artifacts[j].Path })
-	if err := checkNesting(m.Paths()); err != nil {
+	paths := make([]string, len(m.Artifacts))
+	for i, a := range m.Artifacts {
+		paths[i] = a.Path
+	}
+	if err := checkNesting(paths); err != nil {
 		return nil, err
 	}
 	return m, nil
