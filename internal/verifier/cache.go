@@ -1,7 +1,6 @@
 package verifier
 
 import (
-	"encoding/json"
 	"errors"
 	"io/fs"
 	"os"
@@ -17,8 +16,9 @@ import (
 // sense of the FHS (/var/cache): deleting it loses nothing but time.
 var CacheFile = "/var/cache/linux-librust/checks"
 
-// cacheFormat is the first field of CacheFile; another value makes every entry miss.
-const cacheFormat = 2
+// cacheFormat is the version of CacheFile (cachefile.go); another value makes every
+// entry miss.
+const cacheFormat = 3
 
 // maxCacheEntries bounds the entries kept (one per artifacts tree).
 const maxCacheEntries = 512
@@ -78,11 +78,6 @@ type cachedFinding struct {
 	Fix      string
 }
 
-type cacheFile struct {
-	Format  int
-	Entries map[string]cacheEntry
-}
-
 func (c *Cache) load() {
 	if c.loaded {
 		return
@@ -93,11 +88,9 @@ func (c *Cache) load() {
 	if err != nil {
 		return
 	}
-	var f cacheFile
-	if json.Unmarshal(data, &f) != nil || f.Format != cacheFormat || f.Entries == nil {
-		return // damaged or of another version: start afresh
-	}
-	c.entries = f.Entries
+	if entries, ok := decodeCache(data); ok {
+		c.entries = entries
+	} // else damaged or of another version: start afresh
 }
 
 // get returns the entry of the artifacts tree when its key is key.
@@ -146,10 +139,7 @@ func (c *Cache) Flush() error {
 	if !c.dirty {
 		return nil
 	}
-	data, err := json.Marshal(cacheFile{Format: cacheFormat, Entries: c.entries})
-	if err != nil {
-		return err
-	}
+	data := encodeCache(c.entries)
 	if err := rootfs.MkdirAll(c.FS, path.Dir(CacheFile), 0o755); err != nil {
 		return err
 	}
