@@ -18,7 +18,7 @@ var CacheFile = "/var/cache/linux-librust/checks"
 
 // cacheFormat is the version of CacheFile (cachefile.go); another value makes every
 // entry miss.
-const cacheFormat = 3
+const cacheFormat = 4
 
 // maxCacheEntries bounds the entries kept (one per artifacts tree).
 const maxCacheEntries = 512

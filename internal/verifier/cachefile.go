@@ -2,22 +2,26 @@ package verifier
 
 import (
 	"bytes"
-	"fmt"
-	"hash/crc32"
+	"crypto/sha256"
+	"encoding/hex"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // The cache file is text, one record a line, fields separated by one space, every
 // string quoted as Go quotes it (so no field holds a space or a newline unquoted):
 //
 //	linux-librust-checks <cacheFormat>
-//	entry <artifacts tree> <key> <rustc version> <number of findings>
+//	entry <artifacts tree> <rustc version> <number of findings> <key, as it is>
 //	finding <code> <severity> <path> <message> <fix>   (that many lines)
 //	…
-//	crc32 <CRC-32 (IEEE) of every byte before this line, 8 hex digits>
+//	sha256 <SHA-256 of every byte before this line, in hex>
 //
-// A file that does not decode exactly so, with its checksum, is ignored whole.
+// The key, numbers and quoted names, is written as it is (quoting it again would double
+// the cost of reading it) and takes the rest of its line: an entry whose key holds a
+// newline is not written. A file that does not decode exactly so, with its checksum, is
+// ignored whole.
 
 const cacheMagic = "linux-librust-checks"
 
@@ -32,12 +36,14 @@ func encodeCache(entries map[string]cacheEntry) []byte {
 	slices.Sort(trees)
 	for _, t := range trees {
 		e := entries[t]
+		if e.Key == "" || strings.IndexByte(e.Key, '\n') >= 0 {
+			continue
+		}
 		b = append(b, "entry "...)
 		b = strconv.AppendQuote(b, t)
-		b = strconv.AppendQuote(append(b, ' '), e.Key)
 		b = strconv.AppendQuote(append(b, ' '), e.RustcVersion)
 		b = strconv.AppendInt(append(b, ' '), int64(len(e.Findings)), 10)
-		b = append(b, '\n')
+		b = append(append(append(b, ' '), e.Key...), '\n')
 		for _, f := range e.Findings {
 			b = append(b, "finding "...)
 			b = strconv.AppendQuote(b, f.Code)
@@ -54,9 +60,13 @@ func encodeCache(entries map[string]cacheEntry) []byte {
 // sealCache appends the checksum line to the records b.
 func sealCache(b []byte) []byte { return append(b, checksumLine(b)...) }
 
-// checksumLine returns the last line of a cache file whose records are b.
+// checksumLine returns the last line of a cache file whose records are b. SHA-256,
+// not a CRC: its code is at hand and warm, where a CRC's tables are built on first use.
 func checksumLine(b []byte) []byte {
-	return fmt.Appendf(nil, "crc32 %08x\n", crc32.ChecksumIEEE(b))
+	sum := sha256.Sum256(b)
+	line := append(make([]byte, 0, len("sha256 \n")+2*len(sum)), "sha256 "...)
+	line = hex.AppendEncode(line, sum[:])
+	return append(line, '\n')
 }
 
 // decodeCache returns the entries of a cache file; ok is false when data is not one
@@ -86,8 +96,9 @@ func decodeCache(data []byte) (entries map[string]cacheEntry, ok bool) {
 			return nil, false
 		}
 		tree, e := d.quoted(), cacheEntry{}
-		e.Key, e.RustcVersion = d.quoted(), d.quoted()
+		e.RustcVersion = d.quoted()
 		n := d.int()
+		e.Key = d.rest()
 		if !d.end() || n < 0 || n >= len(lines) {
 			return nil, false
 		}
@@ -148,6 +159,16 @@ func (d *lineDecoder) word() string {
 	w := string(d.s[:i])
 	d.s = d.s[i:]
 	return w
+}
+
+// rest returns the rest of the line as the last field.
+func (d *lineDecoder) rest() string {
+	if !d.start() {
+		return ""
+	}
+	r := string(d.s)
+	d.s = nil
+	return r
 }
 
 // int returns the next field as a decimal number.

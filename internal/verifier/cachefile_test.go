@@ -27,7 +27,15 @@ func TestCacheFileRoundTrip(t *testing.T) {
 		assert.Equal(t, entries, got)
 		assert.Equal(t, data, encodeCache(got))
 	}
-	assert.True(t, strings.HasPrefix(string(encodeCache(nil)), "linux-librust-checks 3\n"))
+	assert.True(t, strings.HasPrefix(string(encodeCache(nil)), "linux-librust-checks 4\n"))
+
+	// A key that cannot stand as the rest of its line is not written.
+	with := sampleCacheEntries()
+	with["/usr/lib/linux-librust-x"] = cacheEntry{Key: "a\nentry", Findings: []cachedFinding{}}
+	with["/usr/lib/linux-librust-y"] = cacheEntry{Key: "", Findings: []cachedFinding{}}
+	got, ok := decodeCache(encodeCache(with))
+	require.True(t, ok)
+	assert.Equal(t, sampleCacheEntries(), got)
 }
 
 // TestCacheFileDamaged: a file cut short anywhere, with any one byte changed, or of the
@@ -50,7 +58,7 @@ func TestCacheFileDamaged(t *testing.T) {
 		`{"Format":2,"Entries":{}}`,
 		"",
 		"\n",
-		"linux-librust-checks 2\n",
+		"linux-librust-checks 3\n",
 	} {
 		_, ok := decodeCache([]byte(bad))
 		assert.False(t, ok, "%q", bad)
@@ -62,24 +70,24 @@ func TestCacheFileDamaged(t *testing.T) {
 func TestCacheFileWellFormed(t *testing.T) {
 	for _, body := range []string{
 		"",
-		"linux-librust-checks 2\n",
-		"linux-librust-checks 3 \n",
-		"linux-librust-checks 3\nentry \"t\" \"k\" \"v\" 1\n",
-		"linux-librust-checks 3\nentry \"t\" \"k\" \"v\" -1\n",
-		"linux-librust-checks 3\nentry \"t\" \"k\" \"v\"\n",
-		"linux-librust-checks 3\nentry \"t\" \"k\" \"v\" 0 x\n",
-		"linux-librust-checks 3\nentry \"t\" \"k\" \"v\" 0\nentry \"t\" \"k\" \"v\" 0\n",
-		"linux-librust-checks 3\nentry \"t\" \"k\" \"v\" 1\nfinding \"c\" x \"p\" \"m\" \"f\"\n",
-		"linux-librust-checks 3\nentry \"t\" \"k\" \"v\" 1\nfinding \"c\" 1 \"p\" \"m\"\n",
-		"linux-librust-checks 3\nentry \"t\" \"k\" \"v\" 1\nfinding \"c\" 1 \"p\" \"m\" \"f\"  \n",
-		"linux-librust-checks 3\nentry t \"k\" \"v\" 0\n",
-		"linux-librust-checks 3\nentry \"t\\q\" \"k\" \"v\" 0\n",
-		"linux-librust-checks 3\n\n",
+		"linux-librust-checks 3\n",
+		"linux-librust-checks 4 \n",
+		"linux-librust-checks 4\nentry \"t\" \"v\" 1 k\n",
+		"linux-librust-checks 4\nentry \"t\" \"v\" -1 k\n",
+		"linux-librust-checks 4\nentry \"t\" \"v\" k\n",
+		"linux-librust-checks 4\nentry \"t\" \"v\" 0\n",
+		"linux-librust-checks 4\nentry \"t\" \"v\" 0 k\nentry \"t\" \"v\" 0 k\n",
+		"linux-librust-checks 4\nentry \"t\" \"v\" 1 k\nfinding \"c\" x \"p\" \"m\" \"f\"\n",
+		"linux-librust-checks 4\nentry \"t\" \"v\" 1 k\nfinding \"c\" 1 \"p\" \"m\"\n",
+		"linux-librust-checks 4\nentry \"t\" \"v\" 1 k\nfinding \"c\" 1 \"p\" \"m\" \"f\"  \n",
+		"linux-librust-checks 4\nentry t \"v\" 0 k\n",
+		"linux-librust-checks 4\nentry \"t\\q\" \"v\" 0 k\n",
+		"linux-librust-checks 4\n\n",
 	} {
 		_, ok := decodeCache(sealCache([]byte(body)))
 		assert.False(t, ok, "%q", body)
 	}
-	_, ok := decodeCache(sealCache([]byte("linux-librust-checks 3\nentry \"t\" \"k\" \"v\" 1\nfinding \"c\" 1 \"p\" \"m\" \"f\"\n")))
+	_, ok := decodeCache(sealCache([]byte("linux-librust-checks 4\nentry \"t\" \"v\" 1 k\nfinding \"c\" 1 \"p\" \"m\" \"f\"\n")))
 	assert.True(t, ok, "the well-formed case of the ones above")
 }
 
