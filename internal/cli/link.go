@@ -22,6 +22,7 @@ func (a *App) engine() *linker.Engine {
 		FS:       a.fs,
 		DryRun:   a.opts.dryRun,
 		Force:    a.opts.force,
+		Verbose:  a.opts.verbose,
 		Log:      a.log.Log,
 		LockWait: a.LockWait,
 		Check:    a.check,

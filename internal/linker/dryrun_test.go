@@ -31,3 +31,26 @@ func TestDryRunEvents(t *testing.T) {
 		assert.True(t, strings.HasPrefix(ev.Message, "would "), ev.Message)
 	}
 }
+
+// TestDebugEventsOnlyWhenVerbose: the debug events (what -v shows) are made only for an
+// engine asked for them.
+func TestDebugEventsOnlyWhenVerbose(t *testing.T) {
+	for _, verbose := range []bool{false, true} {
+		f := newFixture(t)
+		f.headers(abi, false)
+		f.artifacts(abi, artifactSet)
+		debug := 0
+		e := &Engine{FS: f.fs, Verbose: verbose, Log: func(ev logger.Event) {
+			if ev.Level == logger.Debug {
+				debug++
+			}
+		}}
+		_, err := e.Link(abi)
+		require.NoError(t, err)
+		if verbose {
+			assert.NotZero(t, debug)
+		} else {
+			assert.Zero(t, debug)
+		}
+	}
+}

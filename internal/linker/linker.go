@@ -92,6 +92,8 @@ type Engine struct {
 	Log    func(logger.Event) // nil discards
 	DryRun bool               // plan and report, change nothing
 	Force  bool               // move foreign objects in the way aside; link despite failed checks
+	// Verbose asks for the debug events; without it they are not even formatted.
+	Verbose bool
 
 	// Check, when set, runs before link and repair make anything for an ABI whose
 	// trees are both present (<headers>/Makefile and the manifest exist). The problems
@@ -199,7 +201,7 @@ type Report struct {
 // event reports what happened to path of abi; change marks an action that altered the
 // system (it goes to the log file).
 func (e *Engine) event(level logger.Level, kind logger.Kind, abi, path string, change bool, format string, args ...any) {
-	if e.Log != nil {
+	if e.Log != nil && (level != logger.Debug || e.Verbose) {
 		e.Log(logger.Event{Level: level, Kind: kind, ABI: abi, Path: path, Change: change,
 			Message: fmt.Sprintf(format, args...)})
 	}

@@ -9,6 +9,9 @@ import (
 // for its ABI and what it is going to do; forStatus says that it only serves status,
 // which does nothing.
 func (e *Engine) explain(p *plan, md mode, forStatus bool) {
+	if !e.Verbose {
+		return
+	}
 	debug := func(format string, args ...any) {
 		e.event(logger.Debug, logger.KindMessage, p.abi, "", false, "%s: "+format, append([]any{p.abi}, args...)...)
 	}

@@ -174,6 +174,9 @@ func (l *Logger) Planf(abi, format string, a ...any) {
 }
 
 func (l *Logger) printf(lv Level, format string, a ...any) {
+	if lv == Debug && !l.opts.Verbose {
+		return // shown nowhere else: not even formatted
+	}
 	l.Log(Event{Level: lv, Kind: KindMessage, Message: fmt.Sprintf(format, a...)})
 }
 

@@ -43,6 +43,28 @@ func TestLevels(t *testing.T) {
 	}
 }
 
+// formatCount counts how often it is formatted.
+type formatCount struct{ n *int }
+
+func (c formatCount) String() string { *c.n++; return "x" }
+
+// TestDebugfFormatsOnlyWhenShown: without -v a debug message goes nowhere, so its
+// arguments are not even formatted.
+func TestDebugfFormatsOnlyWhenShown(t *testing.T) {
+	for _, verbose := range []bool{false, true} {
+		var buf bytes.Buffer
+		n := 0
+		New(&buf, Options{Verbose: verbose}).Debugf("a %s", formatCount{&n})
+		if verbose {
+			assert.Equal(t, 1, n)
+			assert.Equal(t, "D: a x\n", buf.String())
+		} else {
+			assert.Equal(t, 0, n)
+			assert.Empty(t, buf.String())
+		}
+	}
+}
+
 func TestLogFileGetsChangesOnly(t *testing.T) {
 	fs := afero.NewMemMapFs()
 	require.NoError(t, fs.MkdirAll("/var/log", 0o755))
