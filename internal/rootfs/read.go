@@ -1,6 +1,7 @@
 package rootfs
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -52,28 +53,34 @@ func DescribeType(t fs.FileMode) string {
 // it: O_NONBLOCK is added, so that a FIFO without a reader or writer never blocks
 // the open, and the object is checked before and after opening it.
 func OpenRegular(fsys afero.Fs, name string, flag int, perm os.FileMode) (afero.File, error) {
+	f, _, err := openRegular(fsys, name, flag, perm)
+	return f, err
+}
+
+// openRegular is OpenRegular, also returning what the open file's fstat found.
+func openRegular(fsys afero.Fs, name string, flag int, perm os.FileMode) (afero.File, os.FileInfo, error) {
 	if fi, err := lstat(fsys, name, flag&syscall.O_NOFOLLOW == 0); err == nil && !fi.Mode().IsRegular() {
-		return nil, &NotRegularError{Type: fi.Mode().Type()}
+		return nil, nil, &NotRegularError{Type: fi.Mode().Type()}
 	}
 	f, err := fsys.OpenFile(name, flag|syscall.O_NONBLOCK|syscall.O_NOCTTY, perm)
 	if err != nil {
 		// Replaced since the check: ENXIO is a FIFO without a reader, ELOOP a link.
 		if fi, lerr := lstat(fsys, name, false); lerr == nil && !fi.Mode().IsRegular() &&
 			(errors.Is(err, syscall.ENXIO) || errors.Is(err, syscall.ELOOP)) {
-			return nil, &NotRegularError{Type: fi.Mode().Type()}
+			return nil, nil, &NotRegularError{Type: fi.Mode().Type()}
 		}
-		return nil, err
+		return nil, nil, err
 	}
 	fi, err := f.Stat()
 	if err != nil {
 		f.Close()
-		return nil, err
+		return nil, nil, err
 	}
 	if !fi.Mode().IsRegular() {
 		f.Close()
-		return nil, &NotRegularError{Type: fi.Mode().Type()}
+		return nil, nil, &NotRegularError{Type: fi.Mode().Type()}
 	}
-	return f, nil
+	return f, fi, nil
 }
 
 // lstat stats name, following a final link only when follow is set.
@@ -99,11 +106,11 @@ func (e tooLargeError) Is(target error) bool { return target == ErrTooLarge }
 // an error matching ErrTooLarge: configuration and manifests read with it are small and
 // a hostile one must not hang or exhaust the tool.
 func ReadFile(fsys afero.Fs, name string, limit int64) ([]byte, error) {
-	f, err := OpenRegular(fsys, name, os.O_RDONLY, 0)
+	f, fi, err := openRegular(fsys, name, os.O_RDONLY, 0)
 	if err != nil {
 		return nil, err
 	}
-	return readAll(f, limit)
+	return readAll(f, limit, fi.Size())
 }
 
 // ReadFileIn is ReadFile of the name in the directory d (Dir.Open: never through a
@@ -113,16 +120,26 @@ func ReadFileIn(d Dir, name string, limit int64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return readAll(f, limit)
+	size := int64(-1)
+	if fi, err := f.Stat(); err == nil {
+		size = fi.Size()
+	}
+	return readAll(f, limit, size)
 }
 
-// readAll reads f, at most limit bytes, and closes it.
-func readAll(f afero.File, limit int64) ([]byte, error) {
+// readAll reads f, at most limit bytes, and closes it. size is what fstat said of it
+// (negative when not known): the buffer is made for that much, in one piece, and the
+// file is still read to its end, whatever its size now.
+func readAll(f afero.File, limit, size int64) ([]byte, error) {
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
+	var buf bytes.Buffer
+	if size >= 0 {
+		buf.Grow(int(min(size, limit)) + bytes.MinRead)
+	}
+	if _, err := buf.ReadFrom(io.LimitReader(f, limit+1)); err != nil {
 		return nil, err
 	}
+	data := buf.Bytes()
 	if int64(len(data)) > limit {
 		return nil, tooLargeError{limit}
 	}

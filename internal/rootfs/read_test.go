@@ -124,3 +124,33 @@ func TestReadFileIn(t *testing.T) {
 	_, err = ReadFileIn(d, "link", 10)
 	assert.ErrorIs(t, err, ErrNotRegular)
 }
+
+// TestReadAllSizeHint: the size fstat said only shapes the buffer; a file that grew or
+// shrank since is read to its end, and the limit holds whatever it said.
+func TestReadAllSizeHint(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "f")
+	require.NoError(t, os.WriteFile(p, []byte("0123456789"), 0o644))
+	for _, tt := range []struct {
+		size, limit int64
+		want, err   string
+	}{
+		{10, 100, "0123456789", ""},
+		{-1, 100, "0123456789", ""},
+		{0, 100, "0123456789", ""},    // grew since
+		{3, 100, "0123456789", ""},    // grew since
+		{5000, 100, "0123456789", ""}, // shrank since
+		{0, 9, "", "larger than 9 bytes"},
+		{10, 10, "0123456789", ""},
+	} {
+		f, err := os.Open(p)
+		require.NoError(t, err)
+		data, err := readAll(f, tt.limit, tt.size)
+		if tt.err != "" {
+			require.ErrorContains(t, err, tt.err, "size %d", tt.size)
+			continue
+		}
+		require.NoError(t, err)
+		assert.Equal(t, tt.want, string(data), "size %d", tt.size)
+	}
+}
