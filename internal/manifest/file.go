@@ -27,20 +27,28 @@ func (e *ReadError) Unwrap() error { return e.Err }
 // Read reads and cross-checks linux-librust.manifest and SHA256SUMS in the artifacts tree
 // dir. It does not hash the artifacts. Its errors are *ReadError.
 func Read(fsys afero.Fs, dir string) (*Manifest, error) {
-	key, memoize := memoKeyOf(fsys, dir)
+	m, _, _, err := ReadIdentified(fsys, dir)
+	return m, err
+}
+
+// ReadIdentified is Read, also returning the identity of the manifest file taken
+// before it was read (ok is false when it could not be taken), for a caller that keys
+// results by it.
+func ReadIdentified(fsys afero.Fs, dir string) (m *Manifest, id rootfs.Identity, ok bool, err error) {
+	key, ok, memoize := memoKeyOf(fsys, dir)
 	if memoize {
-		if m, ok := memo.Load(key); ok {
-			return m.(*Manifest).clone(), nil
+		if m, found := memo.Load(key); found {
+			return m.(*Manifest).clone(), key.manifest, ok, nil
 		}
 	}
-	m, err := read(fsys, dir)
+	m, err = read(fsys, dir)
 	if err != nil {
-		return nil, &ReadError{Err: err, Fix: fmt.Sprintf("reinstall the package that ships %s, or rerun linux-librust collect", dir)}
+		return nil, key.manifest, ok, &ReadError{Err: err, Fix: fmt.Sprintf("reinstall the package that ships %s, or rerun linux-librust collect", dir)}
 	}
 	if memoize {
 		memo.Store(key, m.clone())
 	}
-	return m, nil
+	return m, key.manifest, ok, nil
 }
 
 // memo holds the manifests read in this process, by directory and the identities of
@@ -53,26 +61,30 @@ type memoKey struct {
 	manifest, sums rootfs.Identity
 }
 
-// memoKeyOf returns the key of dir's manifest; memoize is false when an identity
-// cannot be taken or a file changed too recently to stand for its content.
-func memoKeyOf(fsys afero.Fs, dir string) (key memoKey, memoize bool) {
+// memoKeyOf returns the key of dir's manifest; manifestOK tells whether the manifest's
+// identity was taken, and memoize is false when an identity cannot be taken or a file
+// changed too recently to stand for its content.
+func memoKeyOf(fsys afero.Fs, dir string) (key memoKey, manifestOK, memoize bool) {
 	now := time.Now()
 	key.dir = dir
-	for _, f := range []struct {
+	for i, f := range []struct {
 		name string
 		id   *rootfs.Identity
 	}{{layout.ManifestName, &key.manifest}, {layout.SumsName, &key.sums}} {
 		fi, err := fsys.Stat(path.Join(dir, f.name))
 		if err != nil {
-			return memoKey{}, false
+			return key, manifestOK, false
 		}
 		id, ok := rootfs.IdentityOf(fi)
-		if !ok || !id.Settled(now) {
-			return memoKey{}, false
+		if !ok {
+			return key, manifestOK, false
 		}
-		*f.id = id
+		*f.id, manifestOK = id, manifestOK || i == 0
+		if !id.Settled(now) {
+			return key, manifestOK, false
+		}
 	}
-	return key, true
+	return key, manifestOK, true
 }
 
 // clone returns a copy of m that shares nothing mutable with it.

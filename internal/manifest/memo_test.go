@@ -21,7 +21,7 @@ func TestReadOnce(t *testing.T) {
 
 	first, err := Read(fsys, "/a")
 	require.NoError(t, err)
-	_, memoized := memoKeyOf(fsys, "/a")
+	_, _, memoized := memoKeyOf(fsys, "/a")
 	assert.False(t, memoized, "just written: not settled")
 
 	old := rootfs.SettleTime
@@ -34,7 +34,7 @@ func TestReadOnce(t *testing.T) {
 	second, err := Read(fsys, "/a")
 	require.NoError(t, err)
 	assert.Equal(t, want, second)
-	key, memoized := memoKeyOf(fsys, "/a")
+	key, _, memoized := memoKeyOf(fsys, "/a")
 	require.True(t, memoized)
 	planted := want.clone()
 	planted.ABI = "planted"
@@ -50,4 +50,31 @@ func TestReadOnce(t *testing.T) {
 	third, err := Read(fsys, "/a")
 	require.NoError(t, err)
 	assert.Equal(t, "7.2.14+deb14-amd64", third.ABI)
+}
+
+// TestReadIdentified: the identity is the manifest file's, taken before it was read,
+// whether it was parsed or answered from the memo, and settled or not.
+func TestReadIdentified(t *testing.T) {
+	fsys, err := rootfs.New(t.TempDir())
+	require.NoError(t, err)
+	require.NoError(t, fsys.MkdirAll("/a", 0o755))
+	_, _, ok, err := ReadIdentified(fsys, "/a")
+	require.Error(t, err)
+	assert.False(t, ok, "no manifest: no identity")
+
+	require.NoError(t, Write(fsys, "/a", sample()))
+	fi, err := fsys.Stat("/a/" + "linux-librust.manifest")
+	require.NoError(t, err)
+	want, ok := rootfs.IdentityOf(fi)
+	require.True(t, ok)
+	for _, settle := range []time.Duration{time.Hour, -time.Hour, -time.Hour} { // not settled, parsed, memo
+		old := rootfs.SettleTime
+		rootfs.SettleTime = settle
+		m, id, ok, err := ReadIdentified(fsys, "/a")
+		rootfs.SettleTime = old
+		require.NoError(t, err)
+		assert.Equal(t, sample().ABI, m.ABI)
+		assert.True(t, ok)
+		assert.Equal(t, want, id)
+	}
 }

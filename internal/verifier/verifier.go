@@ -192,10 +192,8 @@ func (r *run) readManifest() bool {
 			"the artifacts tree is missing")
 		return false
 	}
-	if fi, err := r.fsys.Stat(path.Join(r.opts.Artifacts, layout.ManifestName)); err == nil {
-		r.manifestID, r.manifestIDOK = identityOf(fi) // before it is read
-	}
-	m, err := manifest.Read(r.fsys, r.opts.Artifacts)
+	m, id, idOK, err := manifest.ReadIdentified(r.fsys, r.opts.Artifacts)
+	r.manifestID, r.manifestIDOK = id, idOK // taken before it was read
 	if err != nil {
 		code := "manifest-invalid"
 		if errors.Is(err, fs.ErrNotExist) {
