@@ -10,7 +10,8 @@ import (
 )
 
 // The cache file is text, one record a line, fields separated by one space, every
-// string quoted as Go quotes it (so no field holds a space or a newline unquoted):
+// string but the key quoted as Go quotes it (so none holds a space or a newline
+// unquoted):
 //
 //	linux-librust-checks <cacheFormat>
 //	entry <artifacts tree> <rustc version> <number of findings> <key, as it is>
