@@ -152,17 +152,8 @@ const pieceSize = 8 << 20
 // hashFile returns the lowercase hex digest h computes of the regular file p, reading
 // through buf or mappings (hashRange).
 func hashFile(fsys afero.Fs, p string, h hash.Hash, buf []byte) (string, error) {
-	f, err := rootfs.OpenRegular(fsys, p, os.O_RDONLY, 0) // a FIFO swapped in is not waited on
-	if err != nil {
+	if err := hashSpan(fsys, p, -1, 0, -1, h, buf); err != nil {
 		return "", err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err == nil {
-		err = hashRange(h, f, 0, fi.Size(), buf)
-	}
-	if err != nil {
-		return "", fmt.Errorf("hash %s: %w", p, err)
 	}
 	return digest.Hex(h), nil
 }
@@ -170,23 +161,37 @@ func hashFile(fsys afero.Fs, p string, h hash.Hash, buf []byte) (string, error) 
 // hashPiece returns the BLAKE3 node of the piece pc of the regular file p, which must
 // still have size bytes.
 func hashPiece(fsys afero.Fs, p string, size int64, pc digest.Piece, buf []byte) (digest.Node, error) {
+	h := digest.NewSubtree(pc.Off)
+	if err := hashSpan(fsys, p, size, pc.Off, pc.Len, h, buf); err != nil {
+		return digest.Node{}, err
+	}
+	return h.Node(), nil
+}
+
+// hashSpan writes bytes [off, off+n) of the regular file p to w (n < 0: to its end),
+// through buf or mappings (hashRange); size, unless negative, is the size p must still
+// have. A FIFO swapped in is not waited on.
+func hashSpan(fsys afero.Fs, p string, size, off, n int64, w io.Writer, buf []byte) error {
 	f, err := rootfs.OpenRegular(fsys, p, os.O_RDONLY, 0)
 	if err != nil {
-		return digest.Node{}, err
+		return err
 	}
 	defer f.Close()
 	fi, err := f.Stat()
-	if err == nil && fi.Size() != size {
+	switch {
+	case err != nil:
+	case size >= 0 && fi.Size() != size:
 		err = errChanged
-	}
-	h := digest.NewSubtree(pc.Off)
-	if err == nil {
-		err = hashRange(h, f, pc.Off, pc.Len, buf)
+	default:
+		if n < 0 {
+			n = fi.Size() - off
+		}
+		err = hashRange(w, f, off, n, buf)
 	}
 	if err != nil {
-		return digest.Node{}, fmt.Errorf("hash %s: %w", p, err)
+		return fmt.Errorf("hash %s: %w", p, err)
 	}
-	return h.Node(), nil
+	return nil
 }
 
 // errChanged reports a file that was not the size it had when its hashing began.
