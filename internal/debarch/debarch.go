@@ -97,7 +97,10 @@ func (k Kernel) Arch() (Arch, bool) {
 		if a.SrcArch != k.SrcArch {
 			continue
 		}
-		bits := map[string]int{"ELFCLASS32": 32, "ELFCLASS64": 64}[a.Class]
+		bits := 32
+		if a.Class == "ELFCLASS64" {
+			bits = 64
+		}
 		if bits == k.Bits || k.Bits == 0 && (found.Name == "" || bits == 64) {
 			found = a
 		}
