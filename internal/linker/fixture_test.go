@@ -108,6 +108,18 @@ func (f *fixture) artifacts(abi string, set map[string]string) {
 	require.NoError(f.t, manifest.Write(f.fs, dir, m))
 }
 
+// linkedFixture is a fixture whose kernel abi has headers and artifacts, linked by the
+// engine it returns.
+func linkedFixture(t *testing.T) (*fixture, *Engine) {
+	f := newFixture(t)
+	f.headers(abi, false)
+	f.artifacts(abi, artifactSet)
+	e := f.engine()
+	_, err := e.Link(abi)
+	require.NoError(t, err)
+	return f, e
+}
+
 func (f *fixture) engine() *Engine {
 	return &Engine{FS: f.fs, Log: f.log}
 }

@@ -62,12 +62,7 @@ func TestHeldDirectories(t *testing.T) {
 // TestHeldListingSeesLeftovers: names told absent by a directory's listing are absent;
 // a leftover temporary link and a backup next to links are still found.
 func TestHeldListingSeesLeftovers(t *testing.T) {
-	f := newFixture(t)
-	f.headers(abi, false)
-	f.artifacts(abi, artifactSet)
-	e := f.engine()
-	_, err := e.Link(abi)
-	require.NoError(t, err)
+	f, e := linkedFixture(t)
 	linkedOnce := f.dump()
 	h := layout.Headers(abi)
 	f.symlink(target(h, abi, "rust/libcore.rmeta"), h+"/rust/libcore.rmeta"+layout.TempSuffix)

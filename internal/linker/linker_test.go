@@ -280,12 +280,7 @@ func TestRepairAfterHeadersRemoved(t *testing.T) {
 // TestRepairAfterArtifactsRemoved: the artifacts package went; the tool's links dangle;
 // repair gives back the headers tree as shipped.
 func TestRepairAfterArtifactsRemoved(t *testing.T) {
-	f := newFixture(t)
-	f.headers(abi, false)
-	f.artifacts(abi, artifactSet)
-	e := f.engine()
-	_, err := e.Link(abi)
-	require.NoError(t, err)
+	f, e := linkedFixture(t)
 	require.NoError(t, f.fs.RemoveAll(layout.Artifacts(abi)))
 	before := f.dump()
 
@@ -534,12 +529,7 @@ func TestParentNotDirectory(t *testing.T) {
 }
 
 func TestBrokenManifest(t *testing.T) {
-	f := newFixture(t)
-	f.headers(abi, false)
-	f.artifacts(abi, artifactSet)
-	e := f.engine()
-	_, err := e.Link(abi)
-	require.NoError(t, err)
+	f, e := linkedFixture(t)
 	f.write(layout.Artifacts(abi)+"/"+layout.SumsName, "broken\n")
 	before := f.dump()
 	for _, run := range []func() (*Report, error){
@@ -554,7 +544,7 @@ func TestBrokenManifest(t *testing.T) {
 		requireTree(t, before, f.dump(), "nothing changes without a readable manifest")
 	}
 	// unlink still works from the record.
-	_, err = e.Unlink(abi)
+	_, err := e.Unlink(abi)
 	require.NoError(t, err)
 	h := layout.Headers(abi)
 	for k := range before {

@@ -13,12 +13,7 @@ import (
 // TestUnlinkChangedMeanwhile: a link of the tool replaced by a foreign one between the
 // plan and the removal (dpkg takes no lock) is left in place, and the error names it.
 func TestUnlinkChangedMeanwhile(t *testing.T) {
-	f := newFixture(t)
-	f.headers(abi, false)
-	f.artifacts(abi, artifactSet)
-	e := f.engine()
-	_, err := e.Link(abi)
-	require.NoError(t, err)
+	f, e := linkedFixture(t)
 
 	p, err := e.plan(newCommand(modeUnlink, abi), abi)
 	require.NoError(t, err)
