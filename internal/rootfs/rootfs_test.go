@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"maps"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -465,5 +466,51 @@ func TestLongPaths(t *testing.T) {
 		require.ErrorIs(t, err, syscall.ENAMETOOLONG)
 		_, err = fsys.Stat("/" + strings.Repeat("a", 300))
 		require.ErrorIs(t, err, syscall.ENAMETOOLONG)
+	})
+}
+
+func TestClean(t *testing.T) {
+	for _, tc := range []struct {
+		name, rel string
+		err       error
+	}{
+		{"/", ".", nil},
+		{"/usr/src", "usr/src", nil},
+		{"usr/src", "usr/src", nil},
+		{"/usr//src/", "usr/src", nil},
+		{"/usr/./src", "usr/src", nil},
+		{"/usr/../..", ".", nil},
+		{"/usr/src/..", "usr", nil},
+		{"/.", ".", nil},
+		{"/...", "...", nil},
+		{"/a/.b/..c", "a/.b/..c", nil},
+		{"", "", unix.ENOENT},
+		{"/a\x00b", "", unix.EINVAL},
+	} {
+		rel, err := clean(tc.name)
+		assert.Equal(t, tc.err, err, "%q", tc.name)
+		assert.Equal(t, tc.rel, rel, "%q", tc.name)
+	}
+}
+
+// FuzzClean: the fast path for names already clean gives what path.Clean gives.
+func FuzzClean(f *testing.F) {
+	for _, s := range []string{"/", "/usr/src", "a//b", "/a/./b", "/a/../b", "/a/", "..", "/.x/..y"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		if name == "" || strings.IndexByte(name, 0) >= 0 {
+			return
+		}
+		want := path.Clean("/" + name)
+		if want == "/" {
+			want = "."
+		} else {
+			want = want[1:]
+		}
+		rel, err := clean(name)
+		require.NoError(t, err)
+		require.Equal(t, want, rel, "%q", name)
+		require.Equal(t, path.Clean(name) == name && strings.HasPrefix(name, "/"), isClean(name), "%q", name)
 	})
 }
