@@ -204,8 +204,15 @@ func (l *Logger) shows(e Event) bool {
 	return true
 }
 
-var priorities = map[Level]journal.Priority{
-	Info: journal.PriInfo, Warn: journal.PriWarning, Error: journal.PriErr,
+// priority is journald's priority of a level sent (Info, Warn, Error).
+func priority(l Level) journal.Priority {
+	switch l {
+	case Warn:
+		return journal.PriWarning
+	case Error:
+		return journal.PriErr
+	}
+	return journal.PriInfo
 }
 
 // send never fails the caller: without journald there is nothing to do.
@@ -225,7 +232,7 @@ func (l *Logger) send(e Event) {
 	if e.Path != "" {
 		vars["PATH"] = e.Path
 	}
-	_ = journalSend(e.Message, priorities[e.Level], vars)
+	_ = journalSend(e.Message, priority(e.Level), vars)
 }
 
 // append writes a line like alternatives.log does; a failure is reported once on

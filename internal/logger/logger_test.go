@@ -201,3 +201,16 @@ func TestJournalAskedLazily(t *testing.T) {
 		})
 	}
 }
+
+func TestJournalPriorities(t *testing.T) {
+	oldEnabled, oldSend := journalEnabled, journalSend
+	t.Cleanup(func() { journalEnabled, journalSend = oldEnabled, oldSend })
+	var got []journal.Priority
+	journalEnabled = func() bool { return true }
+	journalSend = func(_ string, p journal.Priority, _ map[string]string) error { got = append(got, p); return nil }
+	l := New(io.Discard, Options{Quiet: true, Journal: true})
+	for _, lv := range []Level{Debug, Info, Warn, Error} {
+		l.Log(Event{Level: lv, Kind: KindLink, Message: "m"})
+	}
+	assert.Equal(t, []journal.Priority{journal.PriInfo, journal.PriWarning, journal.PriErr}, got)
+}

@@ -226,9 +226,11 @@ func (r *run) cacheKey(headers bool) (cacheKey, bool) {
 	return k, true
 }
 
-// transient are the codes of findings that may not hold next time (an I/O error):
+// transient tells the codes of findings that may not hold next time (an I/O error):
 // a set with one is not cached.
-var transient = map[string]bool{"artifact-unreadable": true, "config-unreadable": true}
+func transient(code string) bool {
+	return code == "artifact-unreadable" || code == "config-unreadable"
+}
 
 // contentChecks runs the checks that read the files' contents, or replays their
 // findings from the cache.
@@ -258,7 +260,7 @@ func (r *run) contentChecks(headers bool) {
 	}
 	e := cacheEntry{Key: key.String(), RustcVersion: r.report.RustcVersion, Findings: []cachedFinding{}}
 	for _, f := range r.report.Findings[start:] {
-		if transient[f.Code] {
+		if transient(f.Code) {
 			return
 		}
 		e.Findings = append(e.Findings, cachedFinding{f.Code, int(f.Severity), f.Path, f.Message, f.Fix})

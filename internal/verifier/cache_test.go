@@ -225,3 +225,14 @@ func TestCacheConcurrentFlush(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, names, 1, "temporary files left next to the cache")
 }
+
+// TestTransientCodes: findings of an I/O error keep their set out of the cache, since
+// they may not hold next time; the others are stored.
+func TestTransientCodes(t *testing.T) {
+	for code, want := range map[string]bool{
+		"artifact-unreadable": true, "config-unreadable": true,
+		"artifact-missing": false, "checksum-mismatch": false, "config-mismatch": false,
+	} {
+		assert.Equal(t, want, transient(code), code)
+	}
+}
