@@ -24,6 +24,8 @@ var (
 	runs  = flag.Int("runs", 30, "measured runs of each command")
 	only  = flag.String("only", "", "run only the scenarios whose name contains this")
 	keep  = flag.Bool("keep", false, "keep the trees made for the benchmarks (the path is printed)")
+	// -nothing exits at once: the start-up of a Go program, measured next to the tool's.
+	nothing = flag.Bool("nothing", false, "exit at once (measured as the start-up of a Go program)")
 )
 
 const abi = "7.2.13+deb14-amd64"
@@ -35,8 +37,14 @@ type figure struct {
 
 var summary []figure
 
+// startup is the line on start-up the summary ends with, when link-noop ran.
+var startup string
+
 func main() {
 	flag.Parse()
+	if *nothing {
+		return
+	}
 	tmp, err := os.MkdirTemp("", "linux-librust-bench.")
 	check(err)
 	if *keep {
@@ -75,6 +83,9 @@ func main() {
 	for _, f := range summary {
 		fmt.Printf("| %s | %s | %s | %s | %s | %s |\n", f.what, f.ours, f.theirs, f.ratio, f.goal, f.cpu)
 	}
+	if startup != "" {
+		fmt.Printf("\n%s\n", startup)
+	}
 	if l, err := os.ReadFile("/proc/loadavg"); err == nil {
 		fmt.Printf("\nload average at the end: %s", l)
 	}
@@ -101,8 +112,18 @@ func linkNoop(dir string, set *artifactSet) {
 
 	ours := []string{*bin, "--root", root, "-q", "link", set.abi}
 	theirs := []string{"linux-update-symlinks", "upgrade", set.abi, "/boot/vmlinuz-" + set.abi}
-	m := measure(ours, theirs)
+	// What start-up alone costs here: the tool doing no work, and a Go program doing
+	// nothing (this one).
+	self, err := os.Executable()
+	check(err)
+	version := []string{*bin, "--version"}
+	nothing := []string{self, "-nothing"}
+	m := measure(ours, theirs, version, nothing)
 	report("no-op link of a linked ABI ("+set.name+")", "linux-librust link", m[0], "linux-update-symlinks upgrade", m[1], 0.2)
+	startup = fmt.Sprintf("start-up in that run: `linux-librust --version` %s, a Go program that does nothing %s",
+		ms(median(walls(m[2]))), ms(median(walls(m[3]))))
+	fmt.Printf("  of which start-up: linux-librust --version %s; a Go program that does nothing %s\n",
+		ms(median(walls(m[2]))), ms(median(walls(m[3]))))
 }
 
 // status: status over 20 and over 200 ABIs, each with its own linux-kbuild tree and all
