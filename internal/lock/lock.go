@@ -39,8 +39,9 @@ func (e *BusyError) Error() string {
 func (e *BusyError) Is(target error) bool { return target == ErrBusy }
 
 // FileError is a lock file that cannot be used as one: what is wrong with it, and
-// the fix. It unwraps to the cause (a *rootfs.NotRegularError, or ErrBusy for a file
-// replaced while it was being locked).
+// the fix. It unwraps to the cause (a *rootfs.NotRegularError, ErrBusy for a file
+// replaced while it was being locked, or the error of a file the process may not
+// create or open).
 type FileError struct {
 	Path    string
 	Problem string // what is wrong, after the path: "is a FIFO, not a regular file"
@@ -70,6 +71,9 @@ type Lock struct {
 // refused at once, never followed nor waited on.
 func Acquire(fsys rootfs.FS, path string, wait time.Duration, onWait func(*BusyError)) (*Lock, error) {
 	if err := rootfs.MkdirAll(fsys, dir(path), 0o755); err != nil {
+		if fe := accessError(path, err); fe != nil {
+			return nil, fe
+		}
 		return nil, fmt.Errorf("create lock directory for %s: %w", path, err)
 	}
 	deadline := time.Now().Add(wait)
@@ -110,6 +114,9 @@ func tryAcquire(fsys rootfs.FS, path string) (*Lock, error) {
 		}
 		return nil, &FileError{Path: path, Problem: problem, Fix: "remove it, and the next run creates it anew", Err: err}
 	case err != nil:
+		if fe := accessError(path, err); fe != nil {
+			return nil, fe
+		}
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
 	// The file may have been replaced between open and flock: lock what the
@@ -121,6 +128,21 @@ func tryAcquire(fsys rootfs.FS, path string) (*Lock, error) {
 			Fix: "retry; if it happens again, find what removes or replaces the file (only linux-librust should)", Err: ErrBusy}
 	}
 	return &Lock{f: f, path: path}, nil
+}
+
+// accessError is the FileError of a lock file that cannot be created or opened
+// because of who runs the tool or where: permission denied, or a read-only file
+// system; nil for another err.
+func accessError(path string, err error) *FileError {
+	switch {
+	case errors.Is(err, fs.ErrPermission):
+		return &FileError{Path: path, Problem: "cannot be created or opened: permission denied",
+			Fix: "this command changes the system: run it as root (status and verify need no root)", Err: err}
+	case errors.Is(err, syscall.EROFS):
+		return &FileError{Path: path, Problem: "cannot be created: the file system is read-only",
+			Fix: "remount it read-write, or name a writable system with --root", Err: err}
+	}
+	return nil
 }
 
 // procLocks is the kernel's table of file locks (proc(5)); it lists the pid of each

@@ -315,3 +315,38 @@ func TestReleasedOnDeath(t *testing.T) {
 	require.NoError(t, err, "lock not released by the killed holder")
 	require.NoError(t, l.Release())
 }
+
+// refusing fails every lock file open with err, as the kernel does for a user who may
+// not write there or on a read-only file system.
+type refusing struct {
+	rootfs.FS
+	err error
+}
+
+func (r refusing) LockFile(name string, _ os.FileMode) (afero.File, error) {
+	return nil, &os.PathError{Op: "open", Path: name, Err: r.err}
+}
+
+// TestAccessRefused: a lock file the process may not create names the cause and the
+// fix (root, or a writable system), and nothing is left behind.
+func TestAccessRefused(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{syscall.EACCES, "lock file " + lockPath + " cannot be created or opened: permission denied; this command changes the system: run it as root (status and verify need no root)"},
+		{syscall.EPERM, "lock file " + lockPath + " cannot be created or opened: permission denied; this command changes the system: run it as root (status and verify need no root)"},
+		{syscall.EROFS, "lock file " + lockPath + " cannot be created: the file system is read-only; remount it read-write, or name a writable system with --root"},
+	} {
+		t.Run(tc.err.Error(), func(t *testing.T) {
+			fsys, dir := newRoot(t)
+			l, err := Acquire(refusing{fsys, tc.err}, lockPath, time.Second, nil)
+			require.Nil(t, l)
+			var fe *FileError
+			require.ErrorAs(t, err, &fe)
+			assert.Equal(t, tc.want, err.Error())
+			assert.ErrorIs(t, err, tc.err)
+			assert.Equal(t, map[string]string{"/var": "dir 0755", "/var/lib": "dir 0755", "/var/lib/linux-librust": "dir 0755"}, treedump.Dump(t, dir))
+		})
+	}
+}
