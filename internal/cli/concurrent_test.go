@@ -25,6 +25,9 @@ import (
 // that runs a root's rustc.
 func TestMain(m *testing.M) {
 	if os.Getenv("LINUX_LIBRUST_RUN_CLI") == "1" || len(os.Args) > 1 && os.Args[1] == toolchain.HelperArg {
+		if uid := os.Getenv("LINUX_LIBRUST_TEST_UID"); uid != "" {
+			becomeUser(uid) // a child of runAs
+		}
 		os.Exit(Run(append([]string{"linux-librust"}, os.Args[1:]...), os.Stdin, os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())

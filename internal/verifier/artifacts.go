@@ -39,7 +39,7 @@ func (r *run) checkFiles() []manifest.Artifact {
 			r.add("artifact-missing", Error, p, r.reinstall(), "listed in the manifest but missing")
 			continue
 		case err != nil:
-			r.add("artifact-unreadable", Error, p, r.reinstall(), "%v", err)
+			r.unreadable(p, err)
 			continue
 		case !fi.Mode().IsRegular():
 			r.add("artifact-not-file", Error, p, r.reinstall(), "a %s, not a regular file", fileType(fi))
@@ -57,7 +57,7 @@ func (r *run) checkFiles() []manifest.Artifact {
 		}
 		f, err := rootfs.OpenRegular(r.fsys, p, os.O_RDONLY|syscall.O_NOFOLLOW, 0) // as it was at Lstat
 		if err != nil {
-			r.add("artifact-unreadable", Error, p, r.reinstall(), "%v", err)
+			r.unreadable(p, err)
 			continue
 		}
 		switch a.Kind {
@@ -73,6 +73,22 @@ func (r *run) checkFiles() []manifest.Artifact {
 
 func (r *run) reinstall() string {
 	return "reinstall " + r.manifest.Package() + " (or rerun collect from the kernel build tree)"
+}
+
+// unreadable reports the artifact p that could not be read. Permission denied is this
+// user's lack of access, not damage: its fix is access, not a reinstall.
+func (r *run) unreadable(p string, err error) {
+	fix := r.reinstall()
+	if errors.Is(err, fs.ErrPermission) {
+		fix = permissionFix(p)
+	}
+	r.add("artifact-unreadable", Error, p, fix, "%v", err)
+}
+
+// permissionFix is the fix for a file p that the user running the tool may not read or
+// reach. Root, as dkms runs, reads it anyway.
+func permissionFix(p string) string {
+	return "let module builds as this user read it (chmod a+r " + p + ", and a+x on each directory above it that lacks it), or run linux-librust as root"
 }
 
 // rmetaCodes maps rmeta error kinds to finding codes.
@@ -99,7 +115,7 @@ func (r *run) metadataFinding(prefix, p string, err error) {
 			return
 		}
 	}
-	r.add("artifact-unreadable", Error, p, r.reinstall(), "%v", err)
+	r.unreadable(p, err)
 }
 
 func (r *run) checkRmeta(a manifest.Artifact, p string, f io.ReaderAt, size int64) {
@@ -134,7 +150,7 @@ func (r *run) checkProcMacro(a manifest.Artifact, p string, f io.ReaderAt, size 
 		if errors.Is(err, dylib.ErrNotELF) {
 			r.add("procmacro-not-elf", Error, p, r.reinstall(), "not a valid ELF shared object: %v", err)
 		} else {
-			r.add("artifact-unreadable", Error, p, r.reinstall(), "%v", err)
+			r.unreadable(p, err)
 		}
 		return
 	}
@@ -238,7 +254,7 @@ func (r *run) checkUnlisted() {
 	root := r.opts.Artifacts
 	_ = rootfs.Walk(r.fsys, root, func(p string, fi os.FileInfo, err error) error {
 		if err != nil {
-			r.add("artifact-unreadable", Error, p, r.reinstall(), "%v", err)
+			r.unreadable(p, err)
 			return nil
 		}
 		rel := strings.TrimPrefix(strings.TrimPrefix(p, root), "/")
@@ -332,7 +348,7 @@ func (r *run) checkTargetSpec(present []manifest.Artifact) {
 	}
 	data, err := rootfs.ReadFile(r.fsys, p, maxTargetSpec)
 	if err != nil {
-		r.add("artifact-unreadable", Error, p, r.reinstall(), "%v", err)
+		r.unreadable(p, err)
 		return
 	}
 	if !json.Valid(data) {

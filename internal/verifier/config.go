@@ -57,7 +57,11 @@ func (r *run) checkConfig() string {
 // configUnreadable is the finding of the .config p of abi that is there but cannot be
 // read: not a regular file, or an error reading it.
 func configUnreadable(p, abi string, err error) Finding {
-	return Finding{Code: "config-unreadable", Severity: Error, Path: p, Message: err.Error(), Fix: "reinstall linux-headers-" + abi}
+	fix := "reinstall linux-headers-" + abi
+	if errors.Is(err, fs.ErrPermission) {
+		fix = permissionFix(p) + "; reinstalling linux-headers-" + abi + " restores its mode"
+	}
+	return Finding{Code: "config-unreadable", Severity: Error, Path: p, Message: err.Error(), Fix: fix}
 }
 
 // checkInstalledRustc compares the installed rustc's version text with the set's.

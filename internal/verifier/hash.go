@@ -50,7 +50,7 @@ func (r *run) startSums() (report func()) {
 		for _, j := range jobs {
 			switch {
 			case j.err != nil:
-				r.add("artifact-unreadable", Error, j.path, r.reinstall(), "%v", j.err)
+				r.unreadable(j.path, j.err)
 			case j.sum != j.want:
 				r.add("checksum-mismatch", Error, j.path, r.reinstall(),
 					"%s %s, the manifest says %s", j.name, j.sum, j.want)

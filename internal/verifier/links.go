@@ -39,7 +39,11 @@ func checkLinks(fsys rootfs.FS, headers, artifacts string, paths []string, suppo
 		h, a := path.Join(headers, rel), path.Join(artifacts, rel)
 		hi, err := fsys.Stat(h)
 		if err != nil {
-			if li, lerr := fsys.Lstat(h); lerr == nil && li.Mode()&os.ModeSymlink != 0 {
+			if errors.Is(err, fs.ErrPermission) {
+				// Not damage: this user may not follow it (root, as dkms runs, does).
+				add("link-unreachable", h, permissionFix(a),
+					"cannot be followed by this user: "+err.Error())
+			} else if li, lerr := fsys.Lstat(h); lerr == nil && li.Mode()&os.ModeSymlink != 0 {
 				add("link-dangling", h, relink, "a link that leads nowhere: "+describeLink(fsys, h))
 			} else if errors.Is(err, fs.ErrNotExist) {
 				add("link-missing", h, relink+" (or linux-librust link)",
@@ -86,7 +90,7 @@ func checkLinks(fsys rootfs.FS, headers, artifacts string, paths []string, suppo
 			if !strings.HasPrefix(target, artifacts+"/") {
 				continue
 			}
-			if _, err := fsys.Stat(h); err != nil {
+			if _, err := fsys.Stat(h); err != nil && !errors.Is(err, fs.ErrPermission) {
 				add("link-dangling", h, relink, "a link into the artifacts tree that leads nowhere: "+describeLink(fsys, h))
 			}
 		}
