@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -410,6 +411,9 @@ func cpus(ss []sample) []time.Duration {
 }
 
 func measure(cmds ...[]string) [][]sample {
+	// The trees just made are still being written back: let that finish first, so
+	// that it does not slow whichever command does more I/O.
+	syscall.Sync()
 	out := make([][]sample, len(cmds))
 	for round := -3; round < *runs; round++ {
 		for i, c := range cmds {
