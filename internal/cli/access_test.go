@@ -38,10 +38,10 @@ func becomeUser(uid string) {
 	}
 }
 
-// runAs runs the command line in a child process as the user uid.
-func runAs(t *testing.T, uid int, args ...string) result {
+// runAs runs the command line in a child process as the user uid, with env added.
+func runAs(t *testing.T, uid int, env []string, args ...string) result {
 	t.Helper()
-	r := runProcess(t, 30*time.Second, []string{"LINUX_LIBRUST_TEST_UID=" + strconv.Itoa(uid)}, args...)
+	r := runProcess(t, 30*time.Second, append(env, "LINUX_LIBRUST_TEST_UID="+strconv.Itoa(uid)), args...)
 	if r.code == 99 && strings.HasPrefix(r.stderr, "become user ") {
 		t.Skipf("cannot run a child as another user here: %s", r.stderr)
 	}
@@ -77,6 +77,7 @@ func TestAsAnotherUser(t *testing.T) {
 		name    string
 		change  func(t *testing.T, root string)
 		args    []string
+		env     []string
 		code    int
 		lines   []string // each found in stderr
 		without []string
@@ -89,6 +90,24 @@ func TestAsAnotherUser(t *testing.T) {
 			name: "link takes the lock",
 			args: []string{"link", abi}, code: ExitProblems,
 			lines: []string{"E: lock file /var/lib/linux-librust/lock cannot be created or opened: permission denied; " +
+				"this command changes the system: run it as root (status and verify need no root)\n"},
+		},
+		{
+			name: "unlink takes the lock",
+			args: []string{"unlink", abi}, code: ExitProblems,
+			lines: []string{"E: lock file /var/lib/linux-librust/lock cannot be created or opened: permission denied; " +
+				"this command changes the system: run it as root (status and verify need no root)\n"},
+		},
+		{
+			name: "repair takes the lock",
+			args: []string{"repair", "--all"}, code: ExitProblems,
+			lines: []string{"E: lock file /var/lib/linux-librust/lock cannot be created or opened: permission denied; " +
+				"this command changes the system: run it as root (status and verify need no root)\n"},
+		},
+		{
+			name: "a kernel hook takes the lock",
+			args: []string{"hook", "header_postinst.d", abi}, env: []string{"DEB_MAINT_PARAMS=configure"}, code: ExitProblems,
+			lines: []string{"E: repair " + abi + ": lock file /var/lib/linux-librust/lock cannot be created or opened: permission denied; " +
 				"this command changes the system: run it as root (status and verify need no root)\n"},
 		},
 		{
@@ -135,7 +154,7 @@ func TestAsAnotherUser(t *testing.T) {
 			}
 			openUp(t, root)
 			before := treedump.Dump(t, root)
-			r = runAs(t, nobody, append([]string{"--root", root}, tt.args...)...)
+			r = runAs(t, nobody, tt.env, append([]string{"--root", root}, tt.args...)...)
 			assert.Equal(t, tt.code, r.code, r.stderr)
 			for _, l := range tt.lines {
 				assert.Contains(t, r.stderr+r.stdout, l)
