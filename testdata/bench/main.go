@@ -118,8 +118,8 @@ func linkNoop(dir string, set *artifactSet) {
 	self, err := os.Executable()
 	check(err)
 	version := []string{*bin, "--version"}
-	nothing := []string{self, "-nothing"}
-	m := measure(ours, theirs, version, nothing)
+	idle := []string{self, "-nothing"}
+	m := measure(ours, theirs, version, idle)
 	report("no-op link of a linked ABI ("+set.name+")", "linux-librust link", m[0], "linux-update-symlinks upgrade", m[1], 0.2)
 	startup = fmt.Sprintf("start-up in that run: `linux-librust --version` %s, a Go program that does nothing %s",
 		ms(median(walls(m[2]))), ms(median(walls(m[3]))))
