@@ -118,7 +118,9 @@ func (d *dir) do(op, name string, fn func() error) error {
 	if err := d.check(op, name); err != nil {
 		return err
 	}
-	if err := fn(); err != nil {
+	err := fn()
+	runtime.KeepAlive(d) // d.f, once made, would close d.fd when collected
+	if err != nil {
 		return &os.PathError{Op: op, Path: d.path(name), Err: err}
 	}
 	return nil
@@ -126,6 +128,7 @@ func (d *dir) do(op, name string, fn func() error) error {
 
 func (d *dir) Stat() (os.FileInfo, error) {
 	fi, err := fstat(d.name, d.fd)
+	runtime.KeepAlive(d)
 	if err != nil {
 		return nil, &os.PathError{Op: "stat", Path: d.name, Err: err}
 	}
@@ -261,7 +264,9 @@ func (d *dir) rename(oldname, newname string, flags uint) error {
 			return &os.LinkError{Op: "rename", Old: d.path(oldname), New: d.path(newname), Err: unix.EINVAL}
 		}
 	}
-	if err := renameat(d.fd, oldname, d.fd, newname, flags); err != nil {
+	err := renameat(d.fd, oldname, d.fd, newname, flags)
+	runtime.KeepAlive(d)
+	if err != nil {
 		return &os.LinkError{Op: "rename", Old: d.path(oldname), New: d.path(newname), Err: err}
 	}
 	return nil
@@ -278,6 +283,7 @@ func (d *dir) Rmdir(name string) error {
 func (d *dir) Sync() error {
 	for {
 		err := unix.Fsync(d.fd)
+		runtime.KeepAlive(d)
 		if err == unix.EINTR {
 			continue
 		}
@@ -300,6 +306,7 @@ func (d *dir) Readdirnames(n int) ([]string, error) {
 
 func (d *dir) Close() error {
 	if d.f != nil {
+		d.fd = -1 // d.f owns it: no later call may use the number again
 		return d.f.Close()
 	}
 	if d.fd < 0 {

@@ -115,3 +115,39 @@ func TestDirHeld(t *testing.T) {
 		"/decoy/rust/f": treedump.File(0o644, "decoy"),
 	}, treedump.Dump(t, dir))
 }
+
+// TestDirClosed: after Close, listed or not, a Dir refuses every call (its descriptor
+// number may already name another file) and a second Close says it is closed.
+func TestDirClosed(t *testing.T) {
+	for _, listed := range []bool{false, true} {
+		root := t.TempDir()
+		fsys, err := New(root)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(root, "f"), nil, 0o644))
+		d, err := fsys.OpenDir("/")
+		require.NoError(t, err)
+		if listed {
+			_, err := d.Readdirnames(-1)
+			require.NoError(t, err)
+		}
+		old := d.(*dir).fd
+		require.NoError(t, d.Close())
+		// The freed number goes to the same directory, opened again: a call through the
+		// stale number would act on it.
+		for {
+			other, err := os.Open(root)
+			require.NoError(t, err)
+			defer other.Close()
+			if int(other.Fd()) == old {
+				break
+			}
+			require.Less(t, int(other.Fd()), old+64, "the freed number is not given again")
+		}
+		_, err = d.Lstat("f")
+		require.Error(t, err, "listed %v", listed)
+		require.Error(t, d.Remove("f"), "listed %v", listed)
+		require.ErrorIs(t, d.Close(), os.ErrClosed, "listed %v", listed)
+		_, err = os.Stat(filepath.Join(root, "f"))
+		require.NoError(t, err, "listed %v: nothing removed", listed)
+	}
+}
