@@ -26,6 +26,14 @@ func IdentityOf(fi os.FileInfo) (id Identity, ok bool) {
 		Mtime: st.Mtim.Nano(), Ctime: st.Ctim.Nano()}, true
 }
 
+// SameFile reports whether a and b describe the same file (device and inode), whether
+// os made them (Stat) or this package did (Lstat, Dir): os.SameFile takes only os's.
+func SameFile(a, b os.FileInfo) bool {
+	sa, oka := a.Sys().(*syscall.Stat_t)
+	sb, okb := b.Sys().(*syscall.Stat_t)
+	return oka && okb && sa.Dev == sb.Dev && sa.Ino == sb.Ino
+}
+
 // SettleTime is how long ago a file must have changed for its identity to stand for
 // its content: change times are stamped with a clock of a few milliseconds, so two
 // changes (or a file removed and another made on its inode) within one tick can share

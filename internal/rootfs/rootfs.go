@@ -22,8 +22,9 @@
 // in it relative to that descriptor, so that no later rename of a parent can
 // redirect the change. The package is also the one home of the primitives built
 // on FS: WriteFile (atomic), CopyFile, MkdirAll with an exact mode, SyncDir,
-// ReadFile (ReadFileIn on a Dir), OpenRegular, and LstatAll and Walk, which look at
-// the names of one directory through one resolution of it.
+// ReadFile (ReadFileIn on a Dir), OpenRegular, and LstatAll and Walk, which stat the
+// names of one directory through one resolution of it (Walk resolves each directory
+// once more to list it).
 //
 // Files returned are *os.File: they have Fd, and they are io.ReaderAt, so
 // debug/elf can read them. File.Name is the path as given.
@@ -53,7 +54,7 @@ type FS interface {
 	afero.Symlinker
 	// Lstat returns the FileInfo of name, not following a link as its last element.
 	// It is made from one fstatat(2), not by os: os.SameFile does not take it (Stat's
-	// does); compare IdentityOf instead.
+	// does); compare with SameFile, which takes both.
 	Lstat(name string) (os.FileInfo, error)
 	// Readlink returns the target of the link name exactly as stored.
 	Readlink(name string) (string, error)

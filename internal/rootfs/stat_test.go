@@ -143,3 +143,28 @@ func TestWalkAsAfero(t *testing.T) {
 	}
 	assert.NotEmpty(t, record(func(root string, fn filepath.WalkFunc) error { return Walk(r, root, fn) }, "/t"))
 }
+
+// TestSameFile: this package's FileInfo (Lstat) and os's (Stat) of one file are the
+// same file; another file, or a link and its target, are not.
+func TestSameFile(t *testing.T) {
+	fsys, err := New(t.TempDir())
+	require.NoError(t, err)
+	require.NoError(t, afero.WriteFile(fsys, "/a", []byte("a"), 0o644))
+	require.NoError(t, afero.WriteFile(fsys, "/b", []byte("a"), 0o644))
+	require.NoError(t, fsys.SymlinkIfPossible("a", "/l"))
+	la, err := fsys.Lstat("/a")
+	require.NoError(t, err)
+	sa, err := fsys.Stat("/a")
+	require.NoError(t, err)
+	sl, err := fsys.Stat("/l")
+	require.NoError(t, err)
+	ll, err := fsys.Lstat("/l")
+	require.NoError(t, err)
+	lb, err := fsys.Lstat("/b")
+	require.NoError(t, err)
+	assert.False(t, os.SameFile(la, sa), "os.SameFile does not take Lstat's")
+	assert.True(t, SameFile(la, sa))
+	assert.True(t, SameFile(sl, la), "the link followed")
+	assert.False(t, SameFile(ll, la), "the link itself")
+	assert.False(t, SameFile(la, lb))
+}

@@ -57,7 +57,7 @@ func checkLinks(fsys rootfs.FS, headers, artifacts string, paths []string, suppo
 		if err != nil {
 			continue // reported as artifact-missing
 		}
-		if !os.SameFile(hi, ai) && !support[rel] && !sharedSame(fsys, h, a, hi, ai, full) {
+		if !rootfs.SameFile(hi, ai) && !support[rel] && !sharedSame(fsys, h, a, hi, ai, full) {
 			add("link-foreign", h, relink+" --force to move it aside",
 				"opens another file than "+a+": module builds would use it")
 		}
