@@ -71,7 +71,7 @@ type Lock struct {
 // refused at once, never followed nor waited on.
 func Acquire(fsys rootfs.FS, path string, wait time.Duration, onWait func(*BusyError)) (*Lock, error) {
 	if err := rootfs.MkdirAll(fsys, dir(path), 0o755); err != nil {
-		if fe := accessError(path, err); fe != nil {
+		if fe := accessError(path, "its directory "+dir(path)+" cannot be made", err); fe != nil {
 			return nil, fe
 		}
 		return nil, fmt.Errorf("create lock directory for %s: %w", path, err)
@@ -114,7 +114,7 @@ func tryAcquire(fsys rootfs.FS, path string) (*Lock, error) {
 		}
 		return nil, &FileError{Path: path, Problem: problem, Fix: "remove it, and the next run creates it anew", Err: err}
 	case err != nil:
-		if fe := accessError(path, err); fe != nil {
+		if fe := accessError(path, "cannot be created or opened", err); fe != nil {
 			return nil, fe
 		}
 		return nil, fmt.Errorf("lock %s: %w", path, err)
@@ -122,7 +122,7 @@ func tryAcquire(fsys rootfs.FS, path string) (*Lock, error) {
 	// The file may have been replaced between open and flock: lock what the
 	// path names now, or try again.
 	cur, err := fsys.Stat(path)
-	if fi, ferr := f.Stat(); err != nil || ferr != nil || !os.SameFile(cur, fi) {
+	if fi, ferr := f.Stat(); err != nil || ferr != nil || !rootfs.SameFile(cur, fi) {
 		f.Close()
 		return nil, &FileError{Path: path, Problem: "was replaced while it was being locked",
 			Fix: "retry; if it happens again, find what removes or replaces the file (only linux-librust should)", Err: ErrBusy}
@@ -130,20 +130,26 @@ func tryAcquire(fsys rootfs.FS, path string) (*Lock, error) {
 	return &Lock{f: f, path: path}, nil
 }
 
-// accessError is the FileError of a lock file that cannot be created or opened
-// because of who runs the tool or where: permission denied, or a read-only file
-// system; nil for another err.
-func accessError(path string, err error) *FileError {
+// accessError is the FileError of a lock file that cannot be made or opened (what
+// failed: the problem before its cause) because of who runs the tool or where:
+// permission denied, or a read-only file system; nil for another err.
+func accessError(path, what string, err error) *FileError {
 	switch {
-	case errors.Is(err, fs.ErrPermission):
-		return &FileError{Path: path, Problem: "cannot be created or opened: permission denied",
+	case errors.Is(err, fs.ErrPermission) && euid() != 0:
+		return &FileError{Path: path, Problem: what + ": permission denied",
 			Fix: "this command changes the system: run it as root (status and verify need no root)", Err: err}
+	case errors.Is(err, fs.ErrPermission):
+		return &FileError{Path: path, Problem: what + ": permission denied, to root",
+			Fix: "check the modes of " + dir(path) + " and what is in it, and lsattr for the immutable flag", Err: err}
 	case errors.Is(err, syscall.EROFS):
-		return &FileError{Path: path, Problem: "cannot be created: the file system is read-only",
+		return &FileError{Path: path, Problem: what + ": the file system is read-only",
 			Fix: "remount it read-write, or name a writable system with --root", Err: err}
 	}
 	return nil
 }
+
+// euid is the effective user the process runs as.
+var euid = os.Geteuid
 
 // procLocks is the kernel's table of file locks (proc(5)); it lists the pid of each
 // lock's holder, so nothing has to be written to the lock file.

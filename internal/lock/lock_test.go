@@ -316,37 +316,63 @@ func TestReleasedOnDeath(t *testing.T) {
 	require.NoError(t, l.Release())
 }
 
-// refusing fails every lock file open with err, as the kernel does for a user who may
-// not write there or on a read-only file system.
+// refusing fails every lock file open with err, and with mkdir set every directory
+// made, as the kernel does for a user who may not write there or on a read-only file
+// system.
 type refusing struct {
 	rootfs.FS
-	err error
+	err   error
+	mkdir bool
 }
 
 func (r refusing) LockFile(name string, _ os.FileMode) (afero.File, error) {
 	return nil, &os.PathError{Op: "open", Path: name, Err: r.err}
 }
 
-// TestAccessRefused: a lock file the process may not create names the cause and the
-// fix (root, or a writable system), and nothing is left behind.
+func (r refusing) Mkdir(name string, perm os.FileMode) error {
+	if r.mkdir {
+		return &os.PathError{Op: "mkdir", Path: name, Err: r.err}
+	}
+	return r.FS.Mkdir(name, perm)
+}
+
+// TestAccessRefused: a lock file, or its directory, that the process may not make
+// names the cause and the fix (root; for root, the modes and the immutable flag; a
+// writable system), and nothing is left behind.
 func TestAccessRefused(t *testing.T) {
+	const (
+		asUser = "this command changes the system: run it as root (status and verify need no root)"
+		asRoot = "check the modes of /var/lib/linux-librust and what is in it, and lsattr for the immutable flag"
+		rofs   = "remount it read-write, or name a writable system with --root"
+	)
+	dirs := map[string]string{"/var": "dir 0755", "/var/lib": "dir 0755", "/var/lib/linux-librust": "dir 0755"}
 	for _, tc := range []struct {
-		err  error
-		want string
+		name  string
+		err   error
+		uid   int
+		mkdir bool
+		want  string
+		tree  map[string]string
 	}{
-		{syscall.EACCES, "lock file " + lockPath + " cannot be created or opened: permission denied; this command changes the system: run it as root (status and verify need no root)"},
-		{syscall.EPERM, "lock file " + lockPath + " cannot be created or opened: permission denied; this command changes the system: run it as root (status and verify need no root)"},
-		{syscall.EROFS, "lock file " + lockPath + " cannot be created: the file system is read-only; remount it read-write, or name a writable system with --root"},
+		{"user", syscall.EACCES, 1000, false, "cannot be created or opened: permission denied; " + asUser, dirs},
+		{"user, EPERM", syscall.EPERM, 1000, false, "cannot be created or opened: permission denied; " + asUser, dirs},
+		{"root", syscall.EPERM, 0, false, "cannot be created or opened: permission denied, to root; " + asRoot, dirs},
+		{"read-only", syscall.EROFS, 0, false, "cannot be created or opened: the file system is read-only; " + rofs, dirs},
+		{"user, directory", syscall.EACCES, 1000, true, "its directory /var/lib/linux-librust cannot be made: permission denied; " + asUser, map[string]string{}},
+		{"read-only, directory", syscall.EROFS, 0, true, "its directory /var/lib/linux-librust cannot be made: the file system is read-only; " + rofs, map[string]string{}},
 	} {
-		t.Run(tc.err.Error(), func(t *testing.T) {
+		t.Run(tc.name, func(t *testing.T) {
+			old := euid
+			t.Cleanup(func() { euid = old })
+			euid = func() int { return tc.uid }
 			fsys, dir := newRoot(t)
-			l, err := Acquire(refusing{fsys, tc.err}, lockPath, time.Second, nil)
+			l, err := Acquire(refusing{fsys, tc.err, tc.mkdir}, lockPath, time.Second, nil)
 			require.Nil(t, l)
 			var fe *FileError
 			require.ErrorAs(t, err, &fe)
-			assert.Equal(t, tc.want, err.Error())
+			assert.Equal(t, "lock file "+lockPath+" "+tc.want, err.Error())
 			assert.ErrorIs(t, err, tc.err)
-			assert.Equal(t, map[string]string{"/var": "dir 0755", "/var/lib": "dir 0755", "/var/lib/linux-librust": "dir 0755"}, treedump.Dump(t, dir))
+			assert.Equal(t, tc.tree, treedump.Dump(t, dir))
 		})
 	}
 }
