@@ -252,7 +252,7 @@ func (l *Logger) append(e Event) {
 			if errors.As(err, &nr) {
 				err = nr // "is a FIFO, not a regular file": the path is said once
 			}
-			fmt.Fprintf(l.w, "W: cannot open log %s: %v; %s (changes are reported here meanwhile)\n", l.opts.File, err, l.fileFix(err))
+			fmt.Fprintf(l.w, "W: cannot open log %s: %v; %s%s\n", l.opts.File, err, l.fileFix(err), l.meanwhile())
 			return
 		}
 		l.file = f
@@ -260,8 +260,16 @@ func (l *Logger) append(e Event) {
 	line := fmt.Sprintf("linux-librust %s: %s\n", l.opts.Now().Format("2006-01-02 15:04:05"), oneLine(e.Message))
 	if _, err := io.WriteString(l.file, line); err != nil {
 		l.fileErr = true
-		fmt.Fprintf(l.w, "W: cannot write log %s: %v; %s (changes are reported here meanwhile)\n", l.opts.File, err, l.fileFix(err))
+		fmt.Fprintf(l.w, "W: cannot write log %s: %v; %s%s\n", l.opts.File, err, l.fileFix(err), l.meanwhile())
 	}
+}
+
+// meanwhile says where the changes the log misses go: here, unless -q hides them.
+func (l *Logger) meanwhile() string {
+	if l.opts.Quiet {
+		return " (changes are not recorded meanwhile; without -q they are reported here)"
+	}
+	return " (changes are reported here meanwhile)"
 }
 
 // fileFix says what to do about the log file when opening or writing it failed with err.

@@ -2,8 +2,10 @@ package logger
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -119,7 +121,7 @@ func (f failingFile) WriteString(string) (int, error) {
 
 // A log file that cannot be opened or written says why and what to do, once.
 func TestLogFileFailureSaysTheFix(t *testing.T) {
-	const later = " (changes are reported here meanwhile)\n"
+	const later = "@\n"
 	tests := []struct {
 		name        string
 		open, write error
@@ -141,14 +143,22 @@ func TestLogFileFailureSaysTheFix(t *testing.T) {
 			"check /var/log and its file system" + later},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			fs := failing{afero.NewMemMapFs(), tt.open, tt.write}
-			var buf bytes.Buffer
-			l := New(&buf, Options{Quiet: true, FS: fs, File: "/var/log/l.log"})
-			l.Log(Event{Level: Info, Kind: KindLink, Message: "a", Change: true})
-			l.Log(Event{Level: Info, Kind: KindLink, Message: "b", Change: true})
-			assert.Equal(t, tt.want, buf.String())
-		})
+		for _, quiet := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s quiet=%v", tt.name, quiet), func(t *testing.T) {
+				fs := failing{afero.NewMemMapFs(), tt.open, tt.write}
+				var buf bytes.Buffer
+				l := New(&buf, Options{Quiet: quiet, FS: fs, File: "/var/log/l.log"})
+				l.Log(Event{Level: Info, Kind: KindLink, Message: "a", Change: true})
+				l.Log(Event{Level: Info, Kind: KindLink, Message: "b", Change: true})
+				// Without -q the changes show, around the one warning; with it they do not,
+				// and the warning does not say they do.
+				want := strings.Replace(tt.want, "@", " (changes are not recorded meanwhile; without -q they are reported here)", 1)
+				if !quiet {
+					want = "I: a\n" + strings.Replace(tt.want, "@", " (changes are reported here meanwhile)", 1) + "I: b\n"
+				}
+				assert.Equal(t, want, buf.String())
+			})
+		}
 	}
 }
 
