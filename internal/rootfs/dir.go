@@ -154,17 +154,7 @@ func (d *dir) Readlink(name string) (string, error) {
 }
 
 func (d *dir) Open(name string) (afero.File, error) {
-	f, _, err := d.openRegular(name)
-	if err != nil {
-		return nil, err
-	}
-	return f, nil
-}
-
-// openRegular is Open, also returning what the open file's fstat found.
-func (d *dir) openRegular(name string) (*os.File, os.FileInfo, error) {
 	var f *os.File
-	var fi os.FileInfo
 	err := d.do("open", name, func() error {
 		fd, err := openatRetry(d.fd, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_NOCTTY, 0)
 		if err == unix.ELOOP || err == unix.ENXIO {
@@ -176,7 +166,7 @@ func (d *dir) openRegular(name string) (*os.File, os.FileInfo, error) {
 			return err
 		}
 		f = os.NewFile(uintptr(fd), d.path(name))
-		fi, err = f.Stat()
+		fi, err := f.Stat()
 		if err == nil && !fi.Mode().IsRegular() {
 			err = &NotRegularError{Type: fi.Mode().Type()}
 		}
@@ -186,9 +176,9 @@ func (d *dir) openRegular(name string) (*os.File, os.FileInfo, error) {
 		return err
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return f, fi, nil
+	return f, nil
 }
 
 func (d *dir) Create(name string, perm os.FileMode) (afero.File, error) {

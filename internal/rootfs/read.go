@@ -116,13 +116,6 @@ func ReadFile(fsys afero.Fs, name string, limit int64) ([]byte, error) {
 // ReadFileIn is ReadFile of the name in the directory d (Dir.Open: never through a
 // link).
 func ReadFileIn(d Dir, name string, limit int64) ([]byte, error) {
-	if rd, ok := d.(*dir); ok {
-		f, fi, err := rd.openRegular(name)
-		if err != nil {
-			return nil, err
-		}
-		return readAll(f, limit, fi.Size())
-	}
 	f, err := d.Open(name)
 	if err != nil {
 		return nil, err

@@ -141,37 +141,14 @@ func clean(name string) (string, error) {
 	if strings.IndexByte(name, 0) >= 0 {
 		return "", unix.EINVAL
 	}
-	p := name
-	if !isClean(name) {
-		p = path.Clean("/" + name)
+	if name[0] != '/' {
+		name = "/" + name
 	}
+	p := path.Clean(name) // no copy of a name already clean
 	if p == "/" {
 		return ".", nil
 	}
 	return p[1:], nil
-}
-
-// isClean reports whether name is absolute and as path.Clean returns it: most names the
-// tool asks for are, and need neither a copy nor another pass.
-func isClean(name string) bool {
-	if name == "" || name[0] != '/' {
-		return false
-	}
-	if name == "/" {
-		return true
-	}
-	start := 1
-	for i := 1; i <= len(name); i++ {
-		if i < len(name) && name[i] != '/' {
-			continue
-		}
-		switch name[start:i] {
-		case "", ".", "..":
-			return false
-		}
-		start = i + 1
-	}
-	return true
 }
 
 // open resolves name inside the root and opens it with flags.

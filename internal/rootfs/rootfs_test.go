@@ -493,7 +493,7 @@ func TestClean(t *testing.T) {
 	}
 }
 
-// FuzzClean: the fast path for names already clean gives what path.Clean gives.
+// FuzzClean: clean gives what path.Clean gives of the name made absolute.
 func FuzzClean(f *testing.F) {
 	for _, s := range []string{"/", "/usr/src", "a//b", "/a/./b", "/a/../b", "/a/", "..", "/.x/..y"} {
 		f.Add(s)
@@ -511,6 +511,5 @@ func FuzzClean(f *testing.F) {
 		rel, err := clean(name)
 		require.NoError(t, err)
 		require.Equal(t, want, rel, "%q", name)
-		require.Equal(t, path.Clean(name) == name && strings.HasPrefix(name, "/"), isClean(name), "%q", name)
 	})
 }
