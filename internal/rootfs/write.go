@@ -18,12 +18,13 @@ import (
 // (in the same directory; a stale one is removed first), fsyncs it, gives it
 // exactly perm whatever the umask, renames it over name and fsyncs the
 // directory. Readers see the old content or the new, never a part; after a crash
-// at most tmp is left.
+// at most the temporary file is left.
 //
-// A fixed tmp is for writers that hold a lock (and may look for a tmp left by a
+// A fixed tmp is for writers that hold a lock (the next one removes a tmp left by a
 // crash). With tmp "" the temporary file gets a name of its own next to name
 // (name.tmp-<random>, created exclusively): writers that take no lock never write
-// into each other's file, and the last rename wins whole.
+// into each other's file, and the last rename wins whole; one left by a crash stays
+// until someone removes it.
 func WriteFile(fsys FS, name, tmp string, data []byte, perm os.FileMode) (err error) {
 	fill := func(w io.Writer) (int64, error) {
 		n, err := w.Write(data)
@@ -35,14 +36,9 @@ func WriteFile(fsys FS, name, tmp string, data []byte, perm os.FileMode) (err er
 		}
 		_, err = writeNew(fsCopier{fsys}, tmp, perm, fill)
 	} else {
-		for range 8 {
-			tmp = name + ".tmp-" + strconv.FormatUint(rand.Uint64(), 36)
-			if _, err = writeNew(fsCopier{fsys}, tmp, perm, fill); !errors.Is(err, fs.ErrExist) {
-				break
-			}
-		}
-		if errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("write %s: %w", name, err) // every name taken: none is ours to remove
+		tmp = name + ".tmp-" + strconv.FormatUint(rand.Uint64(), 36)
+		if _, err = writeNew(fsCopier{fsys}, tmp, perm, fill); errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("write %s: %w", name, err) // not ours to remove
 		}
 	}
 	if err == nil {
