@@ -94,8 +94,9 @@ func (fi *fileInfo) Mode() fs.FileMode {
 }
 
 // LstatAll is Lstat of each of names, the FileInfo or the error of each at its index,
-// resolving each directory once: names in one directory cost one fstatat(2) each.
-// Wrappers of FS (a fault-injecting FS) get one Lstat per name.
+// resolving the directory of a run of names in one directory once: such names cost
+// one fstatat(2) each. One directory is held at a time. Wrappers of FS (a
+// fault-injecting FS) get one Lstat per name.
 func LstatAll(fsys FS, names []string) ([]fs.FileInfo, []error) {
 	fis, errs := make([]fs.FileInfo, len(names)), make([]error, len(names))
 	r, ok := fsys.(*rootFS)
@@ -105,18 +106,16 @@ func LstatAll(fsys FS, names []string) ([]fs.FileInfo, []error) {
 		}
 		return fis, errs
 	}
-	type parentDir struct {
-		fd  int
-		err error
-	}
-	dirs := map[string]parentDir{}
-	defer func() {
-		for _, d := range dirs {
-			if d.err == nil {
-				unix.Close(d.fd)
-			}
+	// The directory of the last name: its descriptor, or the error resolving it.
+	held, fd := "", -1
+	var dirErr error
+	release := func() {
+		if fd >= 0 {
+			unix.Close(fd)
 		}
-	}()
+		fd, dirErr = -1, nil
+	}
+	defer release()
 	for i, n := range names {
 		rel, err := clean(n)
 		if err != nil || rel == "." {
@@ -124,16 +123,16 @@ func LstatAll(fsys FS, names []string) ([]fs.FileInfo, []error) {
 			continue
 		}
 		dir, base := path.Split(rel)
-		d, ok := dirs[dir]
-		if !ok {
-			d.fd, base, d.err = r.parent("lstat", n, nil)
-			dirs[dir] = d
+		if dir != held || fd < 0 && dirErr == nil {
+			release()
+			held = dir
+			fd, base, dirErr = r.parent("lstat", n, nil)
 		}
-		if d.err != nil {
-			errs[i] = &os.PathError{Op: "lstat", Path: n, Err: errors.Unwrap(d.err)}
+		if dirErr != nil {
+			errs[i] = &os.PathError{Op: "lstat", Path: n, Err: errors.Unwrap(dirErr)}
 			continue
 		}
-		if fis[i], err = lstatAt(d.fd, base, n); err != nil {
+		if fis[i], err = lstatAt(fd, base, n); err != nil {
 			errs[i] = &os.PathError{Op: "lstat", Path: n, Err: err}
 		}
 	}
