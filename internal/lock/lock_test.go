@@ -182,6 +182,7 @@ func TestNotRegularRefused(t *testing.T) {
 				err error
 			}
 			done := make(chan result, 1)
+			start := time.Now()
 			go func() {
 				l, err := Acquire(fsys, lockPath, time.Second, nil)
 				done <- result{l, err}
@@ -192,6 +193,7 @@ func TestNotRegularRefused(t *testing.T) {
 			case <-time.After(10 * time.Second):
 				t.Fatal("Acquire blocked on what is at the lock's path")
 			}
+			assert.Less(t, time.Since(start), 500*time.Millisecond, "refused at once, not after the wait of 1s")
 			require.Nil(t, r.l)
 			require.ErrorIs(t, r.err, rootfs.ErrNotRegular)
 			assert.NotErrorIs(t, r.err, ErrBusy)
@@ -211,10 +213,12 @@ func link(target string) func(*testing.T, rootfs.FS, string) {
 // its open and the check after the flock.
 type replacing struct {
 	rootfs.FS
-	dir string
+	dir   string
+	tries *int
 }
 
 func (r replacing) LockFile(name string, perm os.FileMode) (afero.File, error) {
+	*r.tries++
 	f, err := r.FS.LockFile(name, perm)
 	if err == nil {
 		tmp := filepath.Join(r.dir, "new-lock")
@@ -231,9 +235,15 @@ func (r replacing) LockFile(name string, perm os.FileMode) (afero.File, error) {
 func TestReplacedWhileLocking(t *testing.T) {
 	fsys, dir := newRoot(t)
 	for _, wait := range []time.Duration{0, 200 * time.Millisecond} {
-		l, err := Acquire(replacing{fsys, dir}, lockPath, wait, nil)
+		tries := 0
+		l, err := Acquire(replacing{fsys, dir, &tries}, lockPath, wait, nil)
 		require.Nil(t, l)
-		require.ErrorIs(t, err, ErrBusy, "retried until the wait is over")
+		require.ErrorIs(t, err, ErrBusy)
+		if wait == 0 {
+			assert.Equal(t, 1, tries, "no wait: one try")
+		} else {
+			assert.Greater(t, tries, 1, "retried until the wait is over")
+		}
 		assert.Equal(t, "lock file "+lockPath+" was replaced while it was being locked; retry; "+
 			"if it happens again, find what removes or replaces the file (only linux-librust should)", err.Error())
 	}
