@@ -39,7 +39,7 @@ package manifest
 import (
 	"bytes"
 	"fmt"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -161,8 +161,12 @@ func (m *Manifest) Sums() []byte {
 }
 
 func (m *Manifest) sorted() []Artifact {
-	as := append([]Artifact(nil), m.Artifacts...)
-	sort.SliceStable(as, func(i, j int) bool { return as[i].Path < as[j].Path })
+	byPath := func(a, b Artifact) int { return strings.Compare(a.Path, b.Path) }
+	if slices.IsSortedFunc(m.Artifacts, byPath) {
+		return m.Artifacts // as Parse leaves them: no copy
+	}
+	as := slices.Clone(m.Artifacts)
+	slices.SortStableFunc(as, byPath)
 	return as
 }
 

@@ -160,7 +160,7 @@ func TestParseErrors(t *testing.T) {
 		name, in, err string
 	}{
 		{"empty", "", "empty manifest"},
-		{"short blake3", withB3("abc"), `stanza at line 7: artifact rust/a.rmeta: BLAKE3: "abc" is not a BLAKE3 (64 lowercase hex digits)`},
+		{"short blake3", withB3("abc"), `line 11: artifact rust/a.rmeta: BLAKE3: "abc" is not a BLAKE3 (64 lowercase hex digits)`},
 		{"long blake3", withB3(h + "0"), `artifact rust/a.rmeta: BLAKE3: "` + h + `0" is not a BLAKE3`},
 		{"upper blake3", withB3(strings.ToUpper(h)), "is not a BLAKE3"},
 		{"non-hex blake3", withB3(strings.Repeat("z", 64)), "is not a BLAKE3"},
@@ -214,6 +214,7 @@ func TestParseErrors(t *testing.T) {
 		{"path in first stanza", head + "Path: x\n", "has no Path"},
 		{"empty proc-macro architecture", head + "Proc-Macro-Architecture:\n", "line 6: Proc-Macro-Architecture: empty"},
 		{"bad proc-macro architecture", head + "Proc-Macro-Architecture: amd64 arm64\n", `line 6: Proc-Macro-Architecture "amd64 arm64": character ' ' not allowed`},
+		{"proc-macro architecture continued", head + "Proc-Macro-Architecture: amd64\n arm64\n", "line 7: continuation line for Proc-Macro-Architecture, which is a one-line field"},
 		{"not utf8", head + "\nPath: \xff\n", "line 7: not UTF-8"},
 		{"too big", strings.Repeat("X: y\n", MaxBytes/5+1), "more than 1048576"},
 		{"too many stanzas", head + strings.Repeat("\nX: y\n", MaxArtifacts+1), "more than 10000 artifacts"},
@@ -358,7 +359,7 @@ func TestReadErrors(t *testing.T) {
 		{"missing in sums", m.Marshal(), fewer.Sums(), "/a/linux-librust.manifest lists scripts/target.json but /a/SHA256SUMS does not"},
 		{"extra in sums", fewer.Marshal(), m.Sums(), "/a/SHA256SUMS lists scripts/target.json but /a/linux-librust.manifest does not"},
 		{"too big", m.Marshal(), []byte(strings.Repeat("x", MaxBytes+1)), "larger than"},
-		{"bad blake3", badB3.Marshal(), badB3.Sums(), "parse manifest /a/linux-librust.manifest: stanza at line 14: artifact rust/libcore.rmeta: BLAKE3: \"" + strings.ToUpper(b3("core")) + "\" is not a BLAKE3 (64 lowercase hex digits)"},
+		{"bad blake3", badB3.Marshal(), badB3.Sums(), "parse manifest /a/linux-librust.manifest: line 18: artifact rust/libcore.rmeta: BLAKE3: \"" + strings.ToUpper(b3("core")) + "\" is not a BLAKE3 (64 lowercase hex digits)"},
 		{"tool's name", hostile.Marshal(), hostile.Sums(), "parse manifest /a/linux-librust.manifest: stanza at line 7: artifact path \"rust/kernel/sub.rmeta.linux-librust-backup\": ends in .linux-librust-backup"},
 	}
 	for _, tt := range tests {

@@ -42,13 +42,13 @@ func fieldKey(name string) string {
 	return strings.ToLower(name)
 }
 
-// knownField tells the one-line fields (lower-case names); continuation lines are only
-// tolerated for others.
+// knownField tells the fields Parse reads (lower-case names), all one-line fields;
+// continuation lines are only tolerated for others.
 func knownField(name string) bool {
-	switch name {
-	case "format", "abi", "architecture", "rustc-version", "config-sha256",
-		"path", "kind", "size", "sha256", "blake3", "machine", "class":
-		return true
+	for _, k := range fieldNames {
+		if k == name {
+			return true
+		}
 	}
 	return false
 }
@@ -222,20 +222,18 @@ func Parse(data []byte) (*Manifest, error) {
 		if f, ok := s.get("Class"); ok {
 			a.Class = f.value
 		}
+		if hasBLAKE3 { // its line, and an empty one too: Validate takes empty for absent
+			if err := CheckBLAKE3(a.BLAKE3); err != nil {
+				return nil, fmt.Errorf("line %d: artifact %s: BLAKE3: %w", bf.line, a.Path, err)
+			}
+		}
 		if err := a.Validate(); err != nil {
 			return nil, fmt.Errorf("stanza at line %d: %w", s.line, err)
-		}
-		if hasBLAKE3 && a.BLAKE3 == "" { // Validate takes empty for absent
-			return nil, fmt.Errorf("line %d: artifact %s: BLAKE3: %w", bf.line, a.Path, CheckBLAKE3(""))
 		}
 		m.Artifacts = append(m.Artifacts, a)
 	}
 	sort.Slice(m.Artifacts, func(i, j int) bool { return m.Artifacts[i].Path < m.Artifacts[j].Path })
-	paths := make([]string, len(m.Artifacts))
-	for i, a := range m.Artifacts {
-		paths[i] = a.Path
-	}
-	if err := checkNesting(paths); err != nil {
+	if err := checkNesting(m.Paths()); err != nil {
 		return nil, err
 	}
 	return m, nil
