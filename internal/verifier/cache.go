@@ -166,20 +166,13 @@ func (k cacheKey) settled(t time.Time) bool {
 }
 
 // programIdentity is the identity of the running executable, taken on first use.
-var programIdentity = func() (identity, bool) {
-	self.once.Do(func() {
-		if fi, err := os.Stat("/proc/self/exe"); err == nil {
-			self.id, self.ok = identityOf(fi)
-		}
-	})
-	return self.id, self.ok
-}
-
-var self struct {
-	once sync.Once
-	id   identity
-	ok   bool
-}
+var programIdentity = sync.OnceValues(func() (identity, bool) {
+	fi, err := os.Stat("/proc/self/exe")
+	if err != nil {
+		return identity{}, false
+	}
+	return identityOf(fi)
+})
 
 // cacheKey takes the identities of every file the content checks read, before they
 // read them; ok is false when one cannot be taken (then nothing is cached).
