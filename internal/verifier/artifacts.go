@@ -79,8 +79,11 @@ func (r *run) reinstall() string {
 // user's lack of access, not damage: its fix is access, not a reinstall.
 func (r *run) unreadable(p string, err error) {
 	fix := r.reinstall()
-	if errors.Is(err, fs.ErrPermission) {
+	switch {
+	case errors.Is(err, fs.ErrPermission):
 		fix = permissionFix(p)
+	case errors.Is(err, errChanged):
+		fix = "check again once nothing changes it (a package being installed): linux-librust verify --full " + r.manifest.ABI
 	}
 	r.add("artifact-unreadable", Error, p, fix, "%v", err)
 }

@@ -17,7 +17,6 @@ import (
 	"github.com/spf13/afero"
 
 	"github.com/linux-librust/linux-librust/internal/digest"
-	"github.com/linux-librust/linux-librust/internal/manifest"
 	"github.com/linux-librust/linux-librust/internal/rootfs"
 )
 
@@ -31,13 +30,11 @@ const hashBufSize = 1 << 20
 // one, else SHA-256 (manifest.Artifact.Checked).
 func (r *run) startSums() (report func()) {
 	var jobs []hashJob
-	var arts []manifest.Artifact
 	for _, a := range r.manifest.Artifacts {
 		p := r.art(a.Path)
 		if fi, err := r.fsys.Lstat(p); err == nil && fi.Mode().IsRegular() && fi.Size() <= MaxArtifactSize {
 			name, want, h := a.Checked()
 			jobs = append(jobs, hashJob{path: p, size: fi.Size(), name: name, want: want, h: h})
-			arts = append(arts, a)
 		}
 	}
 	done := make(chan struct{})
@@ -75,6 +72,13 @@ type hashJob struct {
 	errs   []error
 }
 
+// pieceable tells whether j's digest can be computed in pieces: BLAKE3's tree can,
+// SHA-256's chain cannot.
+func (j *hashJob) pieceable() bool {
+	_, ok := j.h.(*digest.BLAKE3)
+	return ok
+}
+
 // hashPart is what a worker hashes at once: a whole file, or a piece of one.
 type hashPart struct {
 	job   *hashJob
@@ -91,7 +95,7 @@ func hashFiles(fsys afero.Fs, jobs []hashJob, workers int) {
 	var parts []hashPart
 	for i := range jobs {
 		j := &jobs[i]
-		if _, ok := j.h.(*digest.BLAKE3); !ok || j.size <= pieceSize {
+		if !j.pieceable() || j.size <= pieceSize {
 			parts = append(parts, hashPart{j, -1, j.size})
 			continue
 		}

@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -83,21 +86,28 @@ func TestFullDigest(t *testing.T) {
 		blake3 bool // the manifest has BLAKE3
 		flip   int  // offset of the byte flipped; -1 for none
 		hash   string
+		stale  bool // the SHA-256 of the manifest and SHA256SUMS is wrong
 	}{
-		{"clean", true, -1, "BLAKE3"},
-		{"clean, manifest without BLAKE3", false, -1, "SHA-256"},
-		{"flipped in the last window", true, last, "BLAKE3"},
-		{"flipped in the first window", true, first, "BLAKE3"},
-		{"flipped, manifest without BLAKE3", false, last, "SHA-256"},
-		{"flipped in the middle, manifest without BLAKE3", false, hashWindow + 1, "SHA-256"},
+		{"clean", true, -1, "BLAKE3", false},
+		{"clean, manifest without BLAKE3", false, -1, "SHA-256", false},
+		{"flipped in the last window", true, last, "BLAKE3", false},
+		{"flipped in the first window", true, first, "BLAKE3", false},
+		{"flipped, manifest without BLAKE3", false, last, "SHA-256", false},
+		{"flipped in the middle, manifest without BLAKE3", false, hashWindow + 1, "SHA-256", false},
+		// Where BLAKE3 is recorded, it alone is compared: a SHA-256 that manifest and
+		// SHA256SUMS agree on is left to sha256sum -c.
+		{"clean, SHA-256 of manifest and SHA256SUMS stale", true, -1, "BLAKE3", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := sidSet(t)
 			s[p] = setFile{manifest.KindRmeta, big}
 			m := manifestOf(s, sid, config(sid))
-			if !tc.blake3 {
-				for i := range m.Artifacts {
+			for i := range m.Artifacts {
+				if !tc.blake3 {
 					m.Artifacts[i].BLAKE3 = ""
+				}
+				if tc.stale && m.Artifacts[i].Path == p {
+					m.Artifacts[i].SHA256 = strings.Repeat("0", 64)
 				}
 			}
 			fsys := newRoot(t)
@@ -194,5 +204,28 @@ func TestHashFiles(t *testing.T) {
 		for _, j := range errs {
 			assert.Empty(t, j.sum)
 		}
+	}
+}
+
+// TestUnreadableFix: an artifact that cannot be read gets the fix for its cause:
+// access for permission denied, another check for a file changing under it, a
+// reinstall for anything else.
+func TestUnreadableFix(t *testing.T) {
+	const p = "/usr/lib/linux-librust-7.2.13+deb14-amd64/rust/libcore.rmeta"
+	for _, tc := range []struct {
+		err error
+		fix string
+	}{
+		{&fs.PathError{Op: "open", Path: p, Err: syscall.EACCES}, "let module builds as this user read it (chmod a+r " + p +
+			", and a+x on each directory above it that lacks it), or run linux-librust as root"},
+		{fmt.Errorf("hash %s: %w", p, errChanged), "check again once nothing changes it (a package being installed): " +
+			"linux-librust verify --full 7.2.13+deb14-amd64"},
+		{&fs.PathError{Op: "read", Path: p, Err: syscall.EIO}, "reinstall linux-librust-7.2.13+deb14-amd64 (or rerun collect from the kernel build tree)"},
+	} {
+		r := &run{report: &Report{}, manifest: &manifest.Manifest{ABI: "7.2.13+deb14-amd64"}}
+		r.unreadable(p, tc.err)
+		require.Len(t, r.report.Findings, 1)
+		f := r.report.Findings[0]
+		assert.Equal(t, Finding{Code: "artifact-unreadable", Severity: Error, Path: p, Message: tc.err.Error(), Fix: tc.fix}, f)
 	}
 }

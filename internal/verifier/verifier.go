@@ -65,7 +65,7 @@ func (f Finding) String() string {
 type Options struct {
 	Headers   string // headers tree, e.g. /usr/src/linux-headers-<ABI>
 	Artifacts string // artifacts tree, e.g. /usr/lib/linux-librust-<ABI>
-	Full      bool   // also hash every artifact: BLAKE3 where the manifest has it, else SHA-256
+	Full      bool   // also hash every artifact: BLAKE3 where the manifest has it (then alone), else SHA-256
 	Links     bool   // also check the links from the headers tree (see CheckLinks)
 	// RustcVersion returns what the installed `rustc --version` prints. Nil, or an error
 	// wrapping fs.ErrNotExist, means no rustc is installed: the check is skipped with a note.
