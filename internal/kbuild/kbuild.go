@@ -98,7 +98,7 @@ type View struct {
 	manifests map[string]manifestRead
 	members   map[string][]Member            // shared path → its members
 	reached   map[string]map[string][]string // see reachedBy
-	looked    map[string]bool                // ABIs whose artifacts lookAtArtifacts saw
+	looked    map[string]bool                // ABIs whose artifacts LookAtArtifacts saw
 }
 
 type manifestRead struct {
@@ -225,9 +225,9 @@ func (v *View) Manifest(abi string) (*manifest.Manifest, error) {
 }
 
 // ArtifactOK reports whether artifact rel of abi is a regular file reached through
-// real directories, so that a link to it resolves inside the artifacts tree.
+// real directories, so that a link to it resolves inside the artifacts tree. It looks
+// at rel's own path; LookAtArtifacts, before, looks at all of abi's at once.
 func (v *View) ArtifactOK(abi, rel string) (bool, error) {
-	v.lookAtArtifacts(abi)
 	a := layout.Artifacts(abi)
 	comps := strings.Split(rel, "/")
 	for i, c := range comps {
@@ -243,9 +243,10 @@ func (v *View) ArtifactOK(abi, rel string) (bool, error) {
 	return true, nil
 }
 
-// lookAtArtifacts looks, once, at every artifact of abi's manifest (read already) and
-// the directories on the way, a directory's names together (rootfs.LstatAll).
-func (v *View) lookAtArtifacts(abi string) {
+// LookAtArtifacts looks, once, at every artifact of abi's manifest (read already) and
+// the directories on the way, a directory's names together (rootfs.LstatAll): for one
+// that asks ArtifactOK of each of them, as a plan does of its own ABI's.
+func (v *View) LookAtArtifacts(abi string) {
 	r, ok := v.manifests[abi]
 	if !ok || r.m == nil || v.looked[abi] {
 		return

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"os"
 	"path"
 	"strings"
 	"testing"
@@ -360,4 +361,36 @@ func TestServing(t *testing.T) {
 	got, err = NewView(r.fs).Serving(sp)
 	require.NoError(t, err)
 	assert.Equal(t, cloud, got)
+}
+
+// lstatRecorder records the names its Lstat is asked (LstatAll asks a wrapper one name
+// at a time).
+type lstatRecorder struct {
+	rootfs.FS
+	names []string
+}
+
+func (c *lstatRecorder) Lstat(name string) (os.FileInfo, error) {
+	c.names = append(c.names, name)
+	return c.FS.Lstat(name)
+}
+
+// TestMembersLookAtTheSharedArtifactOnly: finding the members of a shared path looks at
+// the one artifact of each other flavour that reaches it, not at all of its artifacts
+// (a no-op link of one flavour runs this for the others).
+func TestMembersLookAtTheSharedArtifactOnly(t *testing.T) {
+	r := newRoot(t)
+	r.flavour(amd64, "A", false)
+	r.flavour(cloud, "A", false)
+	c := &lstatRecorder{FS: r.fs}
+	ms, err := NewView(c).Members(sp)
+	require.NoError(t, err)
+	require.Len(t, ms, 2)
+	var other []string
+	for _, n := range c.names {
+		if strings.HasPrefix(n, layout.Artifacts(cloud)+"/") {
+			other = append(other, strings.TrimPrefix(n, layout.Artifacts(cloud)+"/"))
+		}
+	}
+	assert.Equal(t, []string{layout.ManifestName, "scripts", "scripts/target.json"}, other)
 }

@@ -200,6 +200,7 @@ func (e *Engine) planWith(c *command, abi string, h *held) (*plan, error) {
 	if p.artifactsPresent {
 		if m, manifestErr = v.Manifest(abi); manifestErr == nil {
 			p.artifactCount = len(m.Artifacts)
+			v.LookAtArtifacts(abi) // each is asked of (ArtifactOK)
 		}
 	}
 	if h, ok := debarch.Host(); ok && c.isStatus() && m != nil {
