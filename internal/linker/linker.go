@@ -392,7 +392,7 @@ func (e *Engine) withhold(p *plan) (int, error) {
 	}
 	p.actions = kept
 	var err error
-	if p.intent, err = observe(p.held, p.headersOf(e, p.abi), p.abi, p.intent); err != nil {
+	if p.intent, err = observe(p.held, p.headers, p.abi, p.intent); err != nil {
 		return 0, err
 	}
 	for _, rs := range p.others {
@@ -434,7 +434,8 @@ func target(headers, abi, p string) string {
 
 // headersOf returns where the headers tree of abi is: the plan's for its own ABI, else
 // layout.HeadersDir, or Headers(abi) when that cannot be followed (the plan of abi
-// reports why). The plan, withhold and the observation after the run all ask it.
+// reports why). withhold and the observation after the run ask it of the other ABIs
+// the plan touched.
 func (p *plan) headersOf(e *Engine, abi string) string {
 	if abi == p.abi {
 		return p.headers

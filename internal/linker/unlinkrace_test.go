@@ -17,6 +17,7 @@ func TestUnlinkChangedMeanwhile(t *testing.T) {
 
 	p, err := e.plan(newCommand(modeUnlink, abi), abi)
 	require.NoError(t, err)
+	defer p.held.forget()
 	l := layout.Headers(abi) + "/rust/libcore.rmeta"
 	var unlink *Action
 	for i, a := range p.actions {
