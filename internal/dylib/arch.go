@@ -23,35 +23,33 @@ func HostMachine() (a Arch, ok bool) {
 	return ArchOf(runtime.GOARCH)
 }
 
+// hostArchs is the ELF identity of each GOARCH's native shared objects (an array of
+// constants, laid out at build time: no work at start-up).
+var hostArchs = [...]struct {
+	goarch string
+	arch   Arch
+}{
+	{"386", Arch{elf.EM_386, elf.ELFCLASS32, elf.ELFDATA2LSB}},
+	{"amd64", Arch{elf.EM_X86_64, elf.ELFCLASS64, elf.ELFDATA2LSB}},
+	{"arm", Arch{elf.EM_ARM, elf.ELFCLASS32, elf.ELFDATA2LSB}},
+	{"arm64", Arch{elf.EM_AARCH64, elf.ELFCLASS64, elf.ELFDATA2LSB}},
+	{"loong64", Arch{elf.EM_LOONGARCH, elf.ELFCLASS64, elf.ELFDATA2LSB}},
+	{"mips", Arch{elf.EM_MIPS, elf.ELFCLASS32, elf.ELFDATA2MSB}},
+	{"mipsle", Arch{elf.EM_MIPS, elf.ELFCLASS32, elf.ELFDATA2LSB}},
+	{"mips64", Arch{elf.EM_MIPS, elf.ELFCLASS64, elf.ELFDATA2MSB}},
+	{"mips64le", Arch{elf.EM_MIPS, elf.ELFCLASS64, elf.ELFDATA2LSB}},
+	{"ppc64", Arch{elf.EM_PPC64, elf.ELFCLASS64, elf.ELFDATA2MSB}},
+	{"ppc64le", Arch{elf.EM_PPC64, elf.ELFCLASS64, elf.ELFDATA2LSB}},
+	{"riscv64", Arch{elf.EM_RISCV, elf.ELFCLASS64, elf.ELFDATA2LSB}},
+	{"s390x", Arch{elf.EM_S390, elf.ELFCLASS64, elf.ELFDATA2MSB}},
+}
+
 // ArchOf returns the ELF identity for a GOARCH name.
 func ArchOf(goarch string) (Arch, bool) {
-	switch goarch {
-	case "386":
-		return Arch{elf.EM_386, elf.ELFCLASS32, elf.ELFDATA2LSB}, true
-	case "amd64":
-		return Arch{elf.EM_X86_64, elf.ELFCLASS64, elf.ELFDATA2LSB}, true
-	case "arm":
-		return Arch{elf.EM_ARM, elf.ELFCLASS32, elf.ELFDATA2LSB}, true
-	case "arm64":
-		return Arch{elf.EM_AARCH64, elf.ELFCLASS64, elf.ELFDATA2LSB}, true
-	case "loong64":
-		return Arch{elf.EM_LOONGARCH, elf.ELFCLASS64, elf.ELFDATA2LSB}, true
-	case "mips":
-		return Arch{elf.EM_MIPS, elf.ELFCLASS32, elf.ELFDATA2MSB}, true
-	case "mipsle":
-		return Arch{elf.EM_MIPS, elf.ELFCLASS32, elf.ELFDATA2LSB}, true
-	case "mips64":
-		return Arch{elf.EM_MIPS, elf.ELFCLASS64, elf.ELFDATA2MSB}, true
-	case "mips64le":
-		return Arch{elf.EM_MIPS, elf.ELFCLASS64, elf.ELFDATA2LSB}, true
-	case "ppc64":
-		return Arch{elf.EM_PPC64, elf.ELFCLASS64, elf.ELFDATA2MSB}, true
-	case "ppc64le":
-		return Arch{elf.EM_PPC64, elf.ELFCLASS64, elf.ELFDATA2LSB}, true
-	case "riscv64":
-		return Arch{elf.EM_RISCV, elf.ELFCLASS64, elf.ELFDATA2LSB}, true
-	case "s390x":
-		return Arch{elf.EM_S390, elf.ELFCLASS64, elf.ELFDATA2MSB}, true
+	for _, h := range hostArchs {
+		if h.goarch == goarch {
+			return h.arch, true
+		}
 	}
 	return Arch{}, false
 }
