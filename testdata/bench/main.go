@@ -19,13 +19,12 @@ import (
 )
 
 var (
-	bin   = flag.String("bin", "build/linux-librust", "the linux-librust binary")
-	demo  = flag.String("demo", "testdata/demo", "the demo trees")
-	cache = flag.String("cache", "", "the e2e cache whose prepared tree of Debian's real kernel is used when present (default $LINUX_LIBRUST_CACHE or /var/cache/linux-librust-test)")
-	runs  = flag.Int("runs", 30, "measured runs of each command")
-	only  = flag.String("only", "", "run only the scenarios whose name contains this")
-	keep  = flag.Bool("keep", false, "keep the trees made for the benchmarks (the path is printed)")
-	// -nothing exits at once: the start-up of a Go program, measured next to the tool's.
+	bin     = flag.String("bin", "build/linux-librust", "the linux-librust binary")
+	demo    = flag.String("demo", "testdata/demo", "the demo trees")
+	cache   = flag.String("cache", "", "the e2e cache whose prepared tree of Debian's real kernel is used when present (default $LINUX_LIBRUST_CACHE or /var/cache/linux-librust-test)")
+	runs    = flag.Int("runs", 30, "measured runs of each command")
+	only    = flag.String("only", "", "run only the scenarios whose name contains this")
+	keep    = flag.Bool("keep", false, "keep the trees made for the benchmarks (the path is printed)")
 	nothing = flag.Bool("nothing", false, "exit at once (measured as the start-up of a Go program)")
 )
 
@@ -121,10 +120,9 @@ func linkNoop(dir string, set *artifactSet) {
 	idle := []string{self, "-nothing"}
 	m := measure(ours, theirs, version, idle)
 	report("no-op link of a linked ABI ("+set.name+")", "linux-librust link", m[0], "linux-update-symlinks upgrade", m[1], 0.2)
-	startup = fmt.Sprintf("start-up in that run: `linux-librust --version` %s, a Go program that does nothing %s",
-		ms(median(walls(m[2]))), ms(median(walls(m[3]))))
-	fmt.Printf("  of which start-up: linux-librust --version %s; a Go program that does nothing %s\n",
-		ms(median(walls(m[2]))), ms(median(walls(m[3]))))
+	v, n := ms(median(walls(m[2]))), ms(median(walls(m[3])))
+	fmt.Printf("  of which start-up: linux-librust --version %s; a Go program that does nothing %s\n", v, n)
+	startup = "start-up in that run: `linux-librust --version` " + v + ", a Go program that does nothing " + n
 }
 
 // status: status over 20 and over 200 ABIs, each with its own linux-kbuild tree and all
