@@ -11,9 +11,10 @@ import (
 
 // held is the directories one plan inspects, each opened once free of links and held
 // until something changes (forget), and what it found at each name in them: every name
-// is read once, through the one handle of its directory, in the plan and in the
-// observation after it. Changes never go through it: each action opens its directory
-// afresh (Engine.do).
+// asked through it is read once, through the one handle of its directory, in the plan
+// and in the observation after it. (The plan's first looks, at the Makefile, the
+// manifest and the headers directory itself, and the kbuild View's, do not go through
+// it.) Changes never go through it: each action opens its directory afresh (Engine.do).
 type held struct {
 	fs    rootfs.FS
 	dirs  map[string]*heldDir
