@@ -67,24 +67,19 @@ type memoKey struct {
 func memoKeyOf(fsys afero.Fs, dir string) (key memoKey, manifestOK, memoize bool) {
 	now := time.Now()
 	key.dir = dir
-	for i, f := range []struct {
-		name string
-		id   *rootfs.Identity
-	}{{layout.ManifestName, &key.manifest}, {layout.SumsName, &key.sums}} {
-		fi, err := fsys.Stat(path.Join(dir, f.name))
+	identity := func(name string) (rootfs.Identity, bool) {
+		fi, err := fsys.Stat(path.Join(dir, name))
 		if err != nil {
-			return key, manifestOK, false
+			return rootfs.Identity{}, false
 		}
-		id, ok := rootfs.IdentityOf(fi)
-		if !ok {
-			return key, manifestOK, false
-		}
-		*f.id, manifestOK = id, manifestOK || i == 0
-		if !id.Settled(now) {
-			return key, manifestOK, false
-		}
+		return rootfs.IdentityOf(fi)
 	}
-	return key, manifestOK, true
+	if key.manifest, manifestOK = identity(layout.ManifestName); !manifestOK {
+		return key, false, false
+	}
+	var sumsOK bool
+	key.sums, sumsOK = identity(layout.SumsName)
+	return key, true, sumsOK && key.manifest.Settled(now) && key.sums.Settled(now)
 }
 
 // clone returns a copy of m that shares nothing mutable with it.
