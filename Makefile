@@ -25,7 +25,7 @@ unit:
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt would change: $$out"; exit 1; fi
-	$(GO) vet ./...
+	$(GO) vet ./... github.com/klauspost/cpuid/v2
 
 # Runs every fuzz target for FUZZTIME; the seed corpora also run in `unit`. A failing
 # input is saved under the package's testdata/fuzz and replayed by the second run, so a
