@@ -9,6 +9,8 @@ import (
 	"os"
 	"path"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/spf13/afero"
 	"golang.org/x/sys/unix"
@@ -24,7 +26,7 @@ import (
 // crash). With tmp "" the temporary file gets a name of its own next to name
 // (name.tmp-<random>, created exclusively): writers that take no lock never write
 // into each other's file, and the last rename wins whole; one left by a crash stays
-// until someone removes it.
+// until RemoveStaleTemps removes it.
 func WriteFile(fsys FS, name, tmp string, data []byte, perm os.FileMode) (err error) {
 	fill := func(w io.Writer) (int64, error) {
 		n, err := w.Write(data)
@@ -36,7 +38,7 @@ func WriteFile(fsys FS, name, tmp string, data []byte, perm os.FileMode) (err er
 		}
 		_, err = writeNew(fsCopier{fsys}, tmp, perm, fill)
 	} else {
-		tmp = name + ".tmp-" + strconv.FormatUint(rand.Uint64(), 36)
+		tmp = name + tempInfix + strconv.FormatUint(rand.Uint64(), 36)
 		if _, err = writeNew(fsCopier{fsys}, tmp, perm, fill); errors.Is(err, fs.ErrExist) {
 			return fmt.Errorf("write %s: %w", name, err) // not ours to remove
 		}
@@ -49,6 +51,45 @@ func WriteFile(fsys FS, name, tmp string, data []byte, perm os.FileMode) (err er
 		return fmt.Errorf("write %s: %w", name, err)
 	}
 	return SyncDir(fsys, path.Dir(name))
+}
+
+// tempInfix joins a name and the random part of WriteFile's temporary files for it.
+const tempInfix = ".tmp-"
+
+// RemoveStaleTemps removes the temporary files that WriteFile with tmp "" made for
+// name and left behind in a crash: regular files named name.tmp-* last modified more
+// than age ago. A writer fills its own within moments and never reuses a name, so one
+// that old is no one's. It returns how many it removed; it stops at the first removal
+// that fails.
+func RemoveStaleTemps(fsys FS, name string, age time.Duration) (int, error) {
+	dir, base := path.Dir(name), path.Base(name)
+	f, err := fsys.Open(dir)
+	if err != nil {
+		return 0, err
+	}
+	names, err := f.Readdirnames(-1)
+	f.Close()
+	if err != nil {
+		return 0, fmt.Errorf("list %s: %w", dir, err)
+	}
+	var temps []string
+	for _, n := range names {
+		if strings.HasPrefix(n, base+tempInfix) {
+			temps = append(temps, path.Join(dir, n))
+		}
+	}
+	removed, now := 0, time.Now()
+	fis, errs := LstatAll(fsys, temps)
+	for i, p := range temps {
+		if errs[i] != nil || !fis[i].Mode().IsRegular() || now.Sub(fis[i].ModTime()) <= age {
+			continue
+		}
+		if err := fsys.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return removed, err
+		}
+		removed++
+	}
+	return removed, nil
 }
 
 // CopyFile copies the content of the regular file src (anything else, a link

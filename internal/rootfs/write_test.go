@@ -8,8 +8,11 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
+	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
 
 	"github.com/linux-librust/linux-librust/internal/treedump"
 )
@@ -73,6 +76,40 @@ func TestWriteFile(t *testing.T) {
 		"/d/l": treedump.File(0o644, "l"),
 		"/d/u": treedump.File(0o640, "u2"),
 	}, treedump.Dump(t, dir))
+}
+
+// TestRemoveStaleTemps: WriteFile's own temporary files for the name, regular and
+// older than the age, are removed; a fresh one, one of another name, a link and a
+// directory of the same pattern are left.
+func TestRemoveStaleTemps(t *testing.T) {
+	dir := t.TempDir()
+	build(t, dir, setup{
+		{"/d", "dir"}, {"/d/c", "file:cache"},
+		{"/d/c.tmp-old", "file:crashed"}, {"/d/c.tmp-new", "file:being written"},
+		{"/d/c.tmp-dir", "dir"}, {"/d/c.tmp-link", "link:c"},
+		{"/d/x.tmp-old", "file:another's"}, {"/d/c.tmpold", "file:not the pattern"},
+	})
+	old := unix.NsecToTimespec(time.Now().Add(-2 * time.Hour).UnixNano())
+	for _, n := range []string{"c.tmp-old", "c.tmp-dir", "c.tmp-link", "x.tmp-old", "c.tmpold"} {
+		require.NoError(t, unix.UtimesNanoAt(unix.AT_FDCWD, filepath.Join(dir, "d", n),
+			[]unix.Timespec{old, old}, unix.AT_SYMLINK_NOFOLLOW))
+	}
+	fsys, err := New(dir)
+	require.NoError(t, err)
+	n, err := RemoveStaleTemps(fsys, "/d/c", time.Hour)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	require.Equal(t, map[string]string{
+		"/d":            "dir 0755",
+		"/d/c":          treedump.File(0o644, "cache"),
+		"/d/c.tmp-new":  treedump.File(0o644, "being written"),
+		"/d/c.tmp-dir":  "dir 0755",
+		"/d/c.tmp-link": "symlink c",
+		"/d/x.tmp-old":  treedump.File(0o644, "another's"),
+		"/d/c.tmpold":   treedump.File(0o644, "not the pattern"),
+	}, treedump.Dump(t, dir))
+	_, err = RemoveStaleTemps(fsys, "/nope/c", time.Hour)
+	assert.ErrorIs(t, err, fs.ErrNotExist)
 }
 
 func TestCopyFile(t *testing.T) {

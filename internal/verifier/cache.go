@@ -148,8 +148,14 @@ func (c *Cache) Flush() error {
 		return err
 	}
 	c.dirty = false
+	// A run that crashed while writing left its temporary file; losing one is harmless.
+	_, _ = rootfs.RemoveStaleTemps(c.FS, CacheFile, staleTemp)
 	return nil
 }
+
+// staleTemp is how long ago a temporary file of CacheFile must have been written for
+// Flush to remove it as left by a crash; a run writes its own within moments.
+const staleTemp = time.Hour
 
 // settled tells whether every file of the key changed long enough before t for its
 // identity to stand for its content (rootfs.Identity.Settled).

@@ -226,6 +226,30 @@ func TestCacheConcurrentFlush(t *testing.T) {
 	require.Len(t, names, 1, "temporary files left next to the cache")
 }
 
+// TestCacheRemovesCrashedTemps: a flush removes the temporary file a crashed run left
+// over staleTemp ago, and leaves one a run may still be writing.
+func TestCacheRemovesCrashedTemps(t *testing.T) {
+	fsys, err := rootfs.New(t.TempDir())
+	require.NoError(t, err)
+	require.NoError(t, rootfs.MkdirAll(fsys, path.Dir(CacheFile), 0o755))
+	crashed, writing := CacheFile+".tmp-crashed", CacheFile+".tmp-writing"
+	for _, n := range []string{crashed, writing} {
+		require.NoError(t, afero.WriteFile(fsys, n, []byte("part"), 0o644))
+	}
+	long := time.Now().Add(-staleTemp - time.Minute)
+	require.NoError(t, fsys.Chtimes(crashed, long, long))
+	c := &Cache{FS: fsys}
+	c.put("/usr/lib/linux-librust-a", cacheEntry{Key: "k"})
+	require.NoError(t, c.Flush())
+	fis, err := afero.ReadDir(fsys, path.Dir(CacheFile))
+	require.NoError(t, err)
+	var names []string
+	for _, fi := range fis {
+		names = append(names, fi.Name())
+	}
+	assert.Equal(t, []string{path.Base(CacheFile), path.Base(writing)}, names)
+}
+
 // TestTransientCodes: findings of an I/O error keep their set out of the cache, since
 // they may not hold next time; the others are stored.
 func TestTransientCodes(t *testing.T) {
