@@ -9,6 +9,12 @@ VERSION  ?= $(shell awk -F'[()]' 'NR == 1 { sub(/-[^-]*$$/, "", $$2); print $$2 
 GOFLAGS_BUILD := -trimpath -ldflags='-buildid= -X github.com/linux-librust/linux-librust/internal/cli.Version=$(VERSION)'
 # A short fuzz run per target in `make test`; `make fuzz FUZZTIME=10m` for a long one.
 FUZZTIME ?= 4s
+# The packages `make lint` and `make unit` take: the module's, and internal/cpuid, a
+# module of its own that go.mod puts in klauspost/cpuid's place (./... leaves it out).
+PKGS     := ./... github.com/klauspost/cpuid/v2
+# Debian builds the package, tests included, on every architecture (Architecture: any);
+# `make lint` vets the code and the tests for each of Go's Linux ones.
+LINUX_GOARCHES := 386 amd64 arm arm64 loong64 mips mipsle mips64 mips64le ppc64 ppc64le riscv64 s390x
 
 .PHONY: all build test unit fuzz lint stress bench demo integration e2e e2e-cross docs clean
 
@@ -20,12 +26,15 @@ build:
 test: lint unit fuzz
 
 unit:
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 $(PKGS)
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt would change: $$out"; exit 1; fi
-	$(GO) vet ./... github.com/klauspost/cpuid/v2
+	@for arch in $(LINUX_GOARCHES); do \
+	  echo "GOARCH=$$arch go vet $(PKGS)"; \
+	  GOOS=linux GOARCH=$$arch CGO_ENABLED=0 $(GO) vet $(PKGS) || exit 1; \
+	done
 
 # Runs every fuzz target for FUZZTIME; the seed corpora also run in `unit`. A failing
 # input is saved under the package's testdata/fuzz and replayed by the second run, so a

@@ -135,7 +135,7 @@ func inodes(t *testing.T, dir string) map[[2]uint64]string {
 		fi, err := os.Lstat(p)
 		require.NoError(t, err)
 		st := fi.Sys().(*syscall.Stat_t)
-		set[[2]uint64{st.Dev, st.Ino}] = p
+		set[[2]uint64{uint64(st.Dev), st.Ino}] = p
 		return nil
 	})
 	require.NoError(t, err)
@@ -174,7 +174,7 @@ func TestHostileLinksStayInside(t *testing.T) {
 					}
 					if fi, serr := fsys.Stat(p); serr == nil {
 						st := fi.Sys().(*syscall.Stat_t)
-						where, out := forbidden[[2]uint64{st.Dev, st.Ino}]
+						where, out := forbidden[[2]uint64{uint64(st.Dev), st.Ino}]
 						assert.False(t, out, "%s %s: stat reached %s", op.name, p, where)
 					}
 					require.Equal(t, before, outsideState(t, outside), "%s %s changed the outside", op.name, p)
@@ -207,7 +207,7 @@ func inodeOf(t *testing.T, p string) [2]uint64 {
 	fi, err := os.Lstat(p)
 	require.NoError(t, err)
 	st := fi.Sys().(*syscall.Stat_t)
-	return [2]uint64{st.Dev, st.Ino}
+	return [2]uint64{uint64(st.Dev), st.Ino}
 }
 
 // TestHostileResolutions states where each hostile path resolves: inside the

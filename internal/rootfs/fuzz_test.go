@@ -65,7 +65,7 @@ func FuzzResolve(f *testing.F) {
 					var st unix.Stat_t
 					require.NoError(t, unix.Fstat(fd, &st))
 					unix.Close(fd)
-					ids[i] = [2]uint64{st.Dev, st.Ino}
+					ids[i] = [2]uint64{uint64(st.Dev), st.Ino}
 					where, out := forbidden[ids[i]]
 					require.False(t, out, "%q flags %#x resolved to %s", name, flags, where)
 				}
@@ -93,7 +93,7 @@ func FuzzResolve(f *testing.F) {
 			fi, err := fsys.Lstat(got)
 			require.NoError(t, err)
 			lst := fi.Sys().(*syscall.Stat_t)
-			require.Equal(t, [2]uint64{st.Dev, st.Ino}, [2]uint64{lst.Dev, lst.Ino}, "%q: Resolve gave %s, another object", name, got)
+			require.Equal(t, [2]uint64{uint64(st.Dev), st.Ino}, [2]uint64{uint64(lst.Dev), lst.Ino}, "%q: Resolve gave %s, another object", name, got)
 		}
 		for _, fsys := range fss {
 			_, _ = afero.ReadFile(fsys, name)
@@ -136,7 +136,7 @@ func relPath(t *testing.T, fsys *rootFS, id [2]uint64) string {
 			return err
 		}
 		st := fi.Sys().(*syscall.Stat_t)
-		if st.Dev == id[0] && st.Ino == id[1] {
+		if uint64(st.Dev) == id[0] && st.Ino == id[1] {
 			found, _ = filepath.Rel(fsys.dir, p)
 			return filepath.SkipAll
 		}
