@@ -1,12 +1,10 @@
-// Package cpuid takes the place of github.com/klauspost/cpuid/v2 in this build (go.mod
-// replaces that module with this directory, debian/rules puts it first on GOPATH). It
-// answers the only question lukechampine.com/blake3 asks of it, whether the CPU and
-// the kernel support AVX2 and AVX-512F, from golang.org/x/sys/cpu.
-//
-// The module it replaces detects every CPU feature, cache and core count in its init,
-// with some 55 CPUID instructions. Under a hypervisor each one traps, and each
-// linux-librust process, the no-op kernel hook included, spent 0.4–0.7 ms on them;
-// golang.org/x/sys/cpu asks six.
+// Package cpuid takes the place of github.com/klauspost/cpuid/v2 in this build: go.mod
+// replaces that module with this directory, and debian/rules puts it first on GOPATH.
+// It answers the one question lukechampine.com/blake3 asks of it, whether the CPU and
+// the kernel support AVX2 and AVX-512F, from golang.org/x/sys/cpu, which asks the CPU
+// with six CPUID instructions where the module it replaces runs some fifty in every
+// process's init (debian/README.source says why that counts). As x/sys/cpu does, it
+// honours GODEBUG=cpu.avx2=off and cpu.avx512f=off.
 package cpuid
 
 import "golang.org/x/sys/cpu"
@@ -16,7 +14,7 @@ type FeatureID int
 
 // The features lukechampine.com/blake3 looks for.
 const (
-	AVX2    FeatureID = iota + 1 // AVX2, with the kernel saving the AVX state
+	AVX2    FeatureID = iota + 1 // AVX and AVX2, with the kernel saving the AVX state
 	AVX512F                      // AVX-512 Foundation, with the kernel saving its state
 )
 
@@ -29,13 +27,18 @@ var CPU CPUInfo
 // Supports reports whether the CPU and the kernel support all of ids. It reports
 // false for a feature this package does not know.
 func (CPUInfo) Supports(ids ...FeatureID) bool {
+	return supports(cpu.X86.HasAVX && cpu.X86.HasAVX2, cpu.X86.HasAVX512F, ids)
+}
+
+// supports is Supports on a CPU that has AVX2 and AVX-512F as avx2 and avx512f say.
+func supports(avx2, avx512f bool, ids []FeatureID) bool {
 	for _, id := range ids {
 		var has bool
 		switch id {
 		case AVX2:
-			has = cpu.X86.HasAVX2
+			has = avx2
 		case AVX512F:
-			has = cpu.X86.HasAVX512F
+			has = avx512f
 		}
 		if !has {
 			return false
