@@ -26,7 +26,7 @@ import (
 // crash). With tmp "" the temporary file gets a name of its own next to name
 // (name.tmp-<random>, created exclusively): writers that take no lock never write
 // into each other's file, and the last rename wins whole; one left by a crash stays
-// until RemoveStaleTemps removes it.
+// until the writer's RemoveStaleTemps removes it.
 func WriteFile(fsys FS, name, tmp string, data []byte, perm os.FileMode) (err error) {
 	fill := func(w io.Writer) (int64, error) {
 		n, err := w.Write(data)
@@ -84,10 +84,12 @@ func RemoveStaleTemps(fsys FS, name string, age time.Duration) (int, error) {
 		if errs[i] != nil || !fis[i].Mode().IsRegular() || now.Sub(fis[i].ModTime()) <= age {
 			continue
 		}
-		if err := fsys.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		switch err := fsys.Remove(p); {
+		case err == nil:
+			removed++
+		case !errors.Is(err, fs.ErrNotExist): // else another run removed it first
 			return removed, err
 		}
-		removed++
 	}
 	return removed, nil
 }

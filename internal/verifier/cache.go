@@ -148,7 +148,8 @@ func (c *Cache) Flush() error {
 		return err
 	}
 	c.dirty = false
-	// A run that crashed while writing left its temporary file; losing one is harmless.
+	// Temporary files of runs that crashed while writing; one not removed waits for the
+	// next flush.
 	_, _ = rootfs.RemoveStaleTemps(c.FS, CacheFile, staleTemp)
 	return nil
 }
