@@ -418,12 +418,7 @@ func (v *View) allowSiblingLinks(dir string, allowed map[string]bool) (bool, err
 	if k, err := v.kind(dir); err != nil || k != fs.ModeDir {
 		return true, err // Gone decides on what is not a directory
 	}
-	f, err := v.fs.Open(dir)
-	if err != nil {
-		return false, fmt.Errorf("list %s: %w", dir, err)
-	}
-	names, err := f.Readdirnames(-1)
-	f.Close()
+	names, err := rootfs.ListDir(v.fs, dir)
 	if err != nil {
 		return false, fmt.Errorf("list %s: %w", dir, err)
 	}

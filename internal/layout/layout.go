@@ -16,6 +16,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/spf13/afero"
+
+	"github.com/linux-librust/linux-librust/internal/rootfs"
 )
 
 // Path patterns; %s is the kernel ABI (e.g. 7.2.13+deb14-amd64). All are absolute
@@ -144,15 +146,10 @@ func Scan(fsys afero.Fs, pattern string) ([]string, error) {
 	}
 	dir := path.Dir(pattern[:i] + "x")
 	rest := pattern[len(dir)+1:] // component with %s, and what follows
-	f, err := fsys.Open(dir)
+	names, err := rootfs.ListDir(fsys, dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
-	if err != nil {
-		return nil, fmt.Errorf("list %s: %w", dir, err)
-	}
-	names, err := f.Readdirnames(-1)
-	f.Close()
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", dir, err)
 	}

@@ -83,6 +83,17 @@ func openRegular(fsys afero.Fs, name string, flag int, perm os.FileMode) (afero.
 	return f, fi, nil
 }
 
+// ListDir returns the names in the directory dir, in the order the file system gives
+// them.
+func ListDir(fsys afero.Fs, dir string) ([]string, error) {
+	f, err := fsys.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return f.Readdirnames(-1)
+}
+
 // lstat stats name, following a final link only when follow is set.
 func lstat(fsys afero.Fs, name string, follow bool) (os.FileInfo, error) {
 	if l, ok := fsys.(afero.Lstater); ok && !follow {

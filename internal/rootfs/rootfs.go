@@ -22,9 +22,9 @@
 // in it relative to that descriptor, so that no later rename of a parent can
 // redirect the change. The package is also the one home of the primitives built
 // on FS: WriteFile (atomic), CopyFile, MkdirAll with an exact mode, SyncDir,
-// ReadFile (ReadFileIn on a Dir), OpenRegular, and LstatAll and Walk, which stat the
-// names of one directory through one resolution of it (Walk resolves each directory
-// once more to list it).
+// ReadFile (ReadFileIn on a Dir), OpenRegular, ListDir, and LstatAll and Walk, which
+// stat the names of one directory through one resolution of it (Walk resolves each
+// directory once more to list it).
 //
 // Files returned are *os.File: they have Fd, and they are io.ReaderAt, so
 // debug/elf can read them. File.Name is the path as given.

@@ -159,12 +159,7 @@ func walkTree(fsys FS, p string, fi fs.FileInfo, fn filepath.WalkFunc) error {
 	if !fi.IsDir() {
 		return nil
 	}
-	f, err := fsys.Open(p)
-	if err != nil {
-		return fn(p, fi, err)
-	}
-	names, err := f.Readdirnames(-1)
-	f.Close()
+	names, err := ListDir(fsys, p)
 	if err != nil {
 		return fn(p, fi, err)
 	}

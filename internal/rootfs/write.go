@@ -63,12 +63,7 @@ const tempInfix = ".tmp-"
 // that fails.
 func RemoveStaleTemps(fsys FS, name string, age time.Duration) (int, error) {
 	dir, base := path.Dir(name), path.Base(name)
-	f, err := fsys.Open(dir)
-	if err != nil {
-		return 0, err
-	}
-	names, err := f.Readdirnames(-1)
-	f.Close()
+	names, err := ListDir(fsys, dir)
 	if err != nil {
 		return 0, fmt.Errorf("list %s: %w", dir, err)
 	}
