@@ -133,6 +133,14 @@ func TestAsAnotherUser(t *testing.T) {
 			without: []string{"link-dangling", "repair"},
 		},
 		{
+			name:   "status with a directory only root may search",
+			change: func(t *testing.T, root string) { chmod(t, root, artifacts+"/rust", 0o700) },
+			args:   []string{"status", abi}, code: ExitProblems,
+			lines: []string{"E: inspect " + artifacts + "/rust/libcore.rmeta: lstat " + artifacts + "/rust/libcore.rmeta: " +
+				"permission denied; fix: let this user reach it (a+x on each directory above " + artifacts +
+				"/rust/libcore.rmeta that lacks it), or run linux-librust status as root\n"},
+		},
+		{
 			name:   "a .config only root may read",
 			change: func(t *testing.T, root string) { chmod(t, root, headers+"/.config", 0o600) },
 			args:   []string{"verify", abi}, code: ExitProblems,

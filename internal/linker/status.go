@@ -3,7 +3,10 @@ package linker
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 
 	"github.com/linux-librust/linux-librust/internal/kbuild"
 )
@@ -66,7 +69,7 @@ func (e *Engine) statusCommand() *command {
 func (e *Engine) status(c *command, abi string) (Status, error) {
 	p, err := e.plan(c, abi)
 	if err != nil {
-		return Status{}, err
+		return Status{}, withAccessFix(err)
 	}
 	p.held.forget()
 	e.explain(p, modeRepair, true)
@@ -91,6 +94,20 @@ func (e *Engine) status(c *command, abi string) (Status, error) {
 	}
 	return st, nil
 }
+
+// withAccessFix adds to err, when it is the lack of access of an ordinary user running
+// status, what to do about it: status runs as any user, but must see every path it
+// reports on.
+func withAccessFix(err error) error {
+	var pe *fs.PathError
+	if euid() == 0 || !errors.Is(err, fs.ErrPermission) || !errors.As(err, &pe) {
+		return err
+	}
+	return fmt.Errorf("%w; fix: let this user reach it (a+x on each directory above %s that lacks it), or run linux-librust status as root", err, pe.Path)
+}
+
+// euid is the effective user the process runs as.
+var euid = os.Geteuid
 
 // Line returns the one-line text form (see the package comment).
 func (s Status) Line() string {

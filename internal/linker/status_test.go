@@ -3,10 +3,12 @@ package linker
 import (
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/spf13/afero"
@@ -220,5 +222,32 @@ func TestStatusAllReadsOnce(t *testing.T) {
 	for i, a := range abis {
 		assert.Equal(t, StateLinked, sts[i].State, a)
 		assert.Equal(t, 1, c.opens[path.Join(layout.Artifacts(a), layout.ManifestName)], a)
+	}
+}
+
+// TestWithAccessFix: a path an ordinary user may not reach gets the fix of access; root,
+// whom the kernel does not refuse so, and other errors keep theirs.
+func TestWithAccessFix(t *testing.T) {
+	denied := fmt.Errorf("inspect /a/b: %w", &fs.PathError{Op: "lstat", Path: "/a/b", Err: syscall.EACCES})
+	other := fmt.Errorf("inspect /a/b: %w", &fs.PathError{Op: "lstat", Path: "/a/b", Err: syscall.EIO})
+	for _, tt := range []struct {
+		name string
+		uid  int
+		err  error
+		want string
+	}{
+		{"user denied", 1000, denied, "inspect /a/b: lstat /a/b: permission denied; fix: let this user reach it " +
+			"(a+x on each directory above /a/b that lacks it), or run linux-librust status as root"},
+		{"root denied", 0, denied, "inspect /a/b: lstat /a/b: permission denied"},
+		{"user, another error", 1000, other, "inspect /a/b: lstat /a/b: input/output error"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			old := euid
+			euid = func() int { return tt.uid }
+			t.Cleanup(func() { euid = old })
+			got := withAccessFix(tt.err)
+			assert.EqualError(t, got, tt.want)
+			assert.ErrorIs(t, got, tt.err)
+		})
 	}
 }
