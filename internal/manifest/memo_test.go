@@ -1,12 +1,14 @@
 package manifest
 
 import (
+	"path"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/linux-librust/linux-librust/internal/layout"
 	"github.com/linux-librust/linux-librust/internal/rootfs"
 )
 
@@ -52,6 +54,27 @@ func TestReadOnce(t *testing.T) {
 	assert.Equal(t, "7.2.14+deb14-amd64", third.ABI)
 }
 
+// TestReadOnceSumsUnsettled: a settled manifest whose SHA256SUMS changed within
+// rootfs.SettleTime is not memoized: both files must stand for their content.
+func TestReadOnceSumsUnsettled(t *testing.T) {
+	fsys, err := rootfs.New(t.TempDir())
+	require.NoError(t, err)
+	require.NoError(t, fsys.MkdirAll("/a", 0o755))
+	require.NoError(t, Write(fsys, "/a", sample()))
+	const settle = 200 * time.Millisecond // long enough that a loaded machine does not cross it
+	time.Sleep(2 * settle)
+	require.NoError(t, fsys.Chmod(path.Join("/a", layout.SumsName), 0o600)) // a new change time
+	old := rootfs.SettleTime
+	rootfs.SettleTime = settle
+	t.Cleanup(func() { rootfs.SettleTime = old })
+	_, manifestOK, memoized := memoKeyOf(fsys, "/a")
+	assert.True(t, manifestOK)
+	assert.False(t, memoized, "SHA256SUMS just changed")
+	time.Sleep(settle + 50*time.Millisecond)
+	_, _, memoized = memoKeyOf(fsys, "/a")
+	assert.True(t, memoized, "both settled")
+}
+
 // TestReadIdentified: the identity is the manifest file's, taken before it was read,
 // whether it was parsed or answered from the memo, and settled or not.
 func TestReadIdentified(t *testing.T) {
@@ -63,7 +86,7 @@ func TestReadIdentified(t *testing.T) {
 	assert.False(t, ok, "no manifest: no identity")
 
 	require.NoError(t, Write(fsys, "/a", sample()))
-	fi, err := fsys.Stat("/a/" + "linux-librust.manifest")
+	fi, err := fsys.Stat(path.Join("/a", layout.ManifestName))
 	require.NoError(t, err)
 	want, ok := rootfs.IdentityOf(fi)
 	require.True(t, ok)

@@ -1,6 +1,7 @@
 package rootfs
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -152,5 +153,7 @@ func TestReadAllSizeHint(t *testing.T) {
 		}
 		require.NoError(t, err)
 		assert.Equal(t, tt.want, string(data), "size %d", tt.size)
+		// The hint never makes the buffer larger than the limit allows.
+		assert.LessOrEqual(t, int64(cap(data)), max(tt.limit, int64(len(data)))+2*bytes.MinRead, "size %d", tt.size)
 	}
 }
