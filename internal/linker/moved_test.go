@@ -5,10 +5,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 
 	"github.com/linux-librust/linux-librust/internal/layout"
+	"github.com/linux-librust/linux-librust/internal/logger"
 	"github.com/linux-librust/linux-librust/internal/state"
 	"github.com/linux-librust/linux-librust/internal/treedump"
 	"github.com/linux-librust/linux-librust/internal/verifier"
@@ -89,32 +91,78 @@ func TestMovedUsrSrc(t *testing.T) {
 	}
 }
 
+// headersSwaps replace the headers tree of a swappableFixture by the decoy's, and back.
+var headersSwaps = []struct {
+	name string
+	swap func(f *fixture) error
+}{
+	{"/usr/src becomes a link", func(f *fixture) error {
+		return unix.Renameat2(unix.AT_FDCWD, f.host("/usr/src"), unix.AT_FDCWD, f.host("/usr/src-swap"), unix.RENAME_EXCHANGE)
+	}},
+	{"another directory at the headers path", func(f *fixture) error {
+		h := layout.Headers(abi)
+		return unix.Renameat2(unix.AT_FDCWD, f.host(h), unix.AT_FDCWD, f.host("/srv/decoy"+h), unix.RENAME_EXCHANGE)
+	}},
+}
+
+// swappableFixture has abi's trees, unlinked, and a decoy headers tree under /srv/decoy
+// that headersSwaps put in its place.
+func swappableFixture(t *testing.T) *fixture {
+	h := layout.Headers(abi)
+	f := newFixture(t)
+	f.headers(abi, false)
+	f.artifacts(abi, artifactSet)
+	f.write("/srv/decoy"+h+"/Makefile", "decoy\n")
+	f.write("/srv/decoy"+h+"/rust/libmacros.so", "decoy")
+	f.symlink("../srv/decoy/usr/src", "/usr/src-swap")
+	return f
+}
+
+// TestHeadersMovedBetweenChanges: the headers tree replaced after the first change of a
+// run stops it at the next: each change checks afresh where the tree is, and nothing is
+// made in the tree put in its place.
+func TestHeadersMovedBetweenChanges(t *testing.T) {
+	for _, tt := range headersSwaps {
+		t.Run(tt.name, func(t *testing.T) {
+			f := swappableFixture(t)
+			before := f.dump()
+			changes := 0
+			e := &Engine{FS: f.fs, Log: func(ev logger.Event) {
+				if ev.Change {
+					if changes++; changes == 1 {
+						require.NoError(t, tt.swap(f))
+					}
+				}
+			}}
+			_, err := e.Link(abi)
+			require.ErrorIs(t, err, errMoved)
+			assert.Equal(t, 1, changes, "no change after the swap")
+			require.NoError(t, tt.swap(f)) // back
+			after := f.dump()
+			for p, v := range before {
+				if strings.HasPrefix(p, "/srv/decoy/") {
+					assert.Equal(t, v, after[p], "the decoy changed at %s", p)
+				}
+			}
+			for p := range after {
+				assert.False(t, strings.HasPrefix(p, "/srv/decoy/") && before[p] == "", "made in the decoy: %s", p)
+			}
+			_, err = f.engine().Unlink(abi)
+			require.NoError(t, err)
+			requireTree(t, stateDir(before), f.dump())
+		})
+	}
+}
+
 func stateRecordPath() string { return layout.StateDir + "/" + abi }
 
 // TestHeadersMovedMeanwhile: the headers tree replaced between the plan and the changes,
 // by a link above it to another tree or by another directory at its path, stops the run
 // before anything changes there.
 func TestHeadersMovedMeanwhile(t *testing.T) {
-	h := layout.Headers(abi)
-	tests := []struct {
-		name string
-		swap func(f *fixture) error
-	}{
-		{"/usr/src becomes a link", func(f *fixture) error {
-			return unix.Renameat2(unix.AT_FDCWD, f.host("/usr/src"), unix.AT_FDCWD, f.host("/usr/src-swap"), unix.RENAME_EXCHANGE)
-		}},
-		{"another directory at the headers path", func(f *fixture) error {
-			return unix.Renameat2(unix.AT_FDCWD, f.host(h), unix.AT_FDCWD, f.host("/srv/decoy/usr/src/linux-headers-"+abi), unix.RENAME_EXCHANGE)
-		}},
-	}
-	for _, tt := range tests {
+	for _, tt := range headersSwaps {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture(t)
-			f.headers(abi, false)
-			f.artifacts(abi, artifactSet)
-			f.write("/srv/decoy"+h+"/Makefile", "decoy\n")
-			f.write("/srv/decoy"+h+"/rust/libmacros.so", "decoy")
-			f.symlink("../srv/decoy/usr/src", "/usr/src-swap")
+			f := swappableFixture(t)
 			before := f.dump()
 			e := &Engine{FS: f.fs, Check: func(string) []Problem {
 				require.NoError(t, tt.swap(f))
