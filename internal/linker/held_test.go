@@ -1,13 +1,16 @@
 package linker
 
 import (
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/linux-librust/linux-librust/internal/layout"
+	"github.com/linux-librust/linux-librust/internal/rootfs"
 )
 
 // TestHeldDirectories: a no-op link and status open each directory they inspect once,
@@ -78,4 +81,49 @@ func TestHeldListingSeesLeftovers(t *testing.T) {
 	want := clone(linkedOnce)
 	want[h+"/rust/libkernel.rmeta"+layout.BackupSuffix] = f.dump()[h+"/rust/libkernel.rmeta"+layout.BackupSuffix]
 	requireTree(t, want, f.dump())
+}
+
+// TestHeldClosesDirectories: every directory a command holds is closed when it ends,
+// whether it changed something, nothing, or failed half-way through its plan.
+func TestHeldClosesDirectories(t *testing.T) {
+	f := newFixture(t)
+	f.headers(abi, true)
+	f.artifacts(abi, artifactSet)
+	c := &openCounter{FS: f.fs, opens: map[string]int{}}
+	e := &Engine{FS: c}
+	steps := []struct {
+		name string
+		run  func() error
+	}{
+		{"link", func() error { _, err := e.Link(abi); return err }},
+		{"no-op link", func() error { _, err := e.Link(abi); return err }},
+		{"status", func() error { _, err := e.Status(abi); return err }},
+		{"status of all", func() error { _, err := e.StatusAll([]string{abi, abi}); return err }},
+		{"unlink", func() error { _, err := e.Unlink(abi); return err }},
+	}
+	for _, s := range steps {
+		require.NoError(t, s.run(), s.name)
+		assert.Zero(t, c.live, "%s left directories open", s.name)
+	}
+	// A plan that fails once it holds the headers directory.
+	failing := &Engine{FS: failLstat{c, layout.Headers(abi) + "/Makefile"}}
+	_, err := failing.Link(abi)
+	require.ErrorIs(t, err, syscall.EIO)
+	assert.Zero(t, c.live, "a failed plan left directories open")
+	_, err = failing.Status(abi)
+	require.ErrorIs(t, err, syscall.EIO)
+	assert.Zero(t, c.live, "a failed status left directories open")
+}
+
+// failLstat fails Lstat of one path with EIO.
+type failLstat struct {
+	rootfs.FS
+	path string
+}
+
+func (f failLstat) Lstat(name string) (os.FileInfo, error) {
+	if name == f.path {
+		return nil, &os.PathError{Op: "lstat", Path: name, Err: syscall.EIO}
+	}
+	return f.FS.Lstat(name)
 }

@@ -162,13 +162,14 @@ func TestStatusAbsent(t *testing.T) {
 }
 
 // openCounter counts the opens of each path: files, and directories held (OpenDir);
-// and the names looked at (Lstat) in those directories.
+// the names looked at (Lstat) in those directories; and the directories open now.
 type openCounter struct {
 	rootfs.FS
 	mu     sync.Mutex
 	opens  map[string]int
 	dirs   map[string]int
 	lstats map[string]int
+	live   int
 }
 
 func (c *openCounter) OpenDir(name string) (rootfs.Dir, error) {
@@ -178,22 +179,38 @@ func (c *openCounter) OpenDir(name string) (rootfs.Dir, error) {
 	}
 	c.mu.Unlock()
 	d, err := c.FS.OpenDir(name)
-	if err != nil || c.lstats == nil {
+	if err != nil {
 		return d, err
 	}
+	c.mu.Lock()
+	c.live++
+	c.mu.Unlock()
 	return &lstatCounter{Dir: d, c: c}, nil
 }
 
 type lstatCounter struct {
 	rootfs.Dir
-	c *openCounter
+	c      *openCounter
+	closed bool
 }
 
 func (d *lstatCounter) Lstat(name string) (os.FileInfo, error) {
 	d.c.mu.Lock()
-	d.c.lstats[path.Join(d.Name(), name)]++
+	if d.c.lstats != nil {
+		d.c.lstats[path.Join(d.Name(), name)]++
+	}
 	d.c.mu.Unlock()
 	return d.Dir.Lstat(name)
+}
+
+func (d *lstatCounter) Close() error {
+	d.c.mu.Lock()
+	if !d.closed {
+		d.closed = true
+		d.c.live--
+	}
+	d.c.mu.Unlock()
+	return d.Dir.Close()
 }
 
 func (c *openCounter) OpenFile(name string, flag int, perm os.FileMode) (afero.File, error) {
