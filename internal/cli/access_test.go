@@ -122,9 +122,15 @@ func TestAsAnotherUser(t *testing.T) {
 			},
 		},
 		{
-			name:   "a directory only root may search",
-			change: func(t *testing.T, root string) { chmod(t, root, artifacts+"/rust", 0o700) },
-			args:   []string{"verify", abi}, code: ExitProblems,
+			name: "a directory only root may search",
+			change: func(t *testing.T, root string) {
+				chmod(t, root, artifacts+"/rust", 0o700)
+				// A link into the artifacts tree the manifest does not list, left by an
+				// older set: it leads somewhere, but not for this user.
+				require.NoError(t, os.Symlink("../../../lib/linux-librust-"+abi+"/rust/libcore.rmeta",
+					filepath.Join(root, headers, "rust/libold.rmeta")))
+			},
+			args: []string{"verify", abi}, code: ExitProblems,
 			lines: []string{
 				abi + ": warning: directory-not-searchable: " + artifacts + "/rust: mode 0700",
 				abi + ": error: link-unreachable: " + headers + "/rust/libmacros.so: cannot be followed by this user: ",
