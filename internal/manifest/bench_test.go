@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// The benchmarks parse the manifest files of Debian's 7.2.13 amd64 artifacts set (13
+// The benchmarks parse the manifest files of Debian's 7.2.13 amd64 artifacts set (18
 // artifacts), read once in every run of link and verify.
 func BenchmarkParse(b *testing.B) {
 	data, err := os.ReadFile("testdata/debian-7.2.13-amd64.manifest")
