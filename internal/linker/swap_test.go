@@ -215,11 +215,7 @@ func statusUnderAttack(t *testing.T, e *Engine, s *swapper, swapped ...string) s
 		return "real"
 	}
 	require.Equal(t, StateConflict, got.State, "status under attack: %+v\nreal: %+v", got, want)
-	onTheWay := false
-	for _, p := range got.Problems {
-		onTheWay = onTheWay || p.Kind == ProblemHeadersPath || p.Kind == ProblemSymlinkParent
-	}
-	require.True(t, onTheWay, "status under attack reports no link on the way: %+v\nreal: %+v", got, want)
+	require.True(t, linkOnTheWay(got.Problems), "status under attack reports no link on the way: %+v\nreal: %+v", got, want)
 	require.LessOrEqual(t, got.Linked, want.Linked, "status under attack counts links of the decoy: %+v\nreal: %+v", got, want)
 	return "problem"
 }
@@ -275,13 +271,19 @@ func TestStatusHeadersSwappedForShared(t *testing.T) {
 			continue
 		}
 		seen++
-		onTheWay := false
-		for _, p := range got.Problems {
-			onTheWay = onTheWay || p.Kind == ProblemHeadersPath || p.Kind == ProblemSymlinkParent
-		}
-		require.True(t, onTheWay, "Lstat %d of %s saw the link: %+v\nreal: %+v", nth, h, got, real)
+		require.True(t, linkOnTheWay(got.Problems), "Lstat %d of %s saw the link: %+v\nreal: %+v", nth, h, got, real)
 	}
 	require.Positive(t, seen, "no Lstat of the headers tree saw the swap: the test no longer reaches the window")
+}
+
+// linkOnTheWay tells whether ps report a link on the way to the headers tree or in it.
+func linkOnTheWay(ps []Problem) bool {
+	for _, p := range ps {
+		if p.Kind == ProblemHeadersPath || p.Kind == ProblemSymlinkParent {
+			return true
+		}
+	}
+	return false
 }
 
 func problemPaths(ps []Problem) []string {

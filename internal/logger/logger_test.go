@@ -198,10 +198,8 @@ func TestJournalAskedLazily(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			asked, sent := 0, 0
-			oldEnabled, oldSend := journalEnabled, journalSend
-			t.Cleanup(func() { journalEnabled, journalSend = oldEnabled, oldSend })
-			journalEnabled = func() bool { asked++; return true }
-			journalSend = func(string, journal.Priority, map[string]string) error { sent++; return nil }
+			stubJournal(t, func() bool { asked++; return true },
+				func(string, journal.Priority, map[string]string) error { sent++; return nil })
 			l := New(io.Discard, Options{Quiet: true, Journal: tt.journal})
 			for _, lv := range tt.levels {
 				l.Log(Event{Level: lv, Kind: KindLink, Message: "m"})
@@ -213,14 +211,20 @@ func TestJournalAskedLazily(t *testing.T) {
 }
 
 func TestJournalPriorities(t *testing.T) {
-	oldEnabled, oldSend := journalEnabled, journalSend
-	t.Cleanup(func() { journalEnabled, journalSend = oldEnabled, oldSend })
 	var got []journal.Priority
-	journalEnabled = func() bool { return true }
-	journalSend = func(_ string, p journal.Priority, _ map[string]string) error { got = append(got, p); return nil }
+	stubJournal(t, func() bool { return true },
+		func(_ string, p journal.Priority, _ map[string]string) error { got = append(got, p); return nil })
 	l := New(io.Discard, Options{Quiet: true, Journal: true})
 	for _, lv := range []Level{Debug, Info, Warn, Error} {
 		l.Log(Event{Level: lv, Kind: KindLink, Message: "m"})
 	}
 	assert.Equal(t, []journal.Priority{journal.PriInfo, journal.PriWarning, journal.PriErr}, got)
+}
+
+// stubJournal stands in for journald during the test: enabled says whether it runs,
+// send takes each entry.
+func stubJournal(t *testing.T, enabled func() bool, send func(string, journal.Priority, map[string]string) error) {
+	oldEnabled, oldSend := journalEnabled, journalSend
+	t.Cleanup(func() { journalEnabled, journalSend = oldEnabled, oldSend })
+	journalEnabled, journalSend = enabled, send
 }

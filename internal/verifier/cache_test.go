@@ -195,8 +195,7 @@ func cachedClean(t *testing.T) (rootfs.FS, Options) {
 // write the whole cache; none fails, none writes into another's temporary file, and the
 // file left is one of them complete.
 func TestCacheConcurrentFlush(t *testing.T) {
-	fsys, err := rootfs.New(t.TempDir())
-	require.NoError(t, err)
+	fsys := newRoot(t)
 	const writers, rounds = 6, 15
 	for round := range rounds {
 		var wg sync.WaitGroup
@@ -229,8 +228,7 @@ func TestCacheConcurrentFlush(t *testing.T) {
 // TestCacheRemovesCrashedTemps: a flush removes the temporary file a crashed run left
 // over staleTemp ago, and leaves one a run may still be writing.
 func TestCacheRemovesCrashedTemps(t *testing.T) {
-	fsys, err := rootfs.New(t.TempDir())
-	require.NoError(t, err)
+	fsys := newRoot(t)
 	require.NoError(t, rootfs.MkdirAll(fsys, path.Dir(CacheFile), 0o755))
 	crashed, writing := CacheFile+".tmp-crashed", CacheFile+".tmp-writing"
 	for _, n := range []string{crashed, writing} {
