@@ -121,8 +121,8 @@ func linkNoop(dir string, set *artifactSet) {
 	m := measure(ours, theirs, version, idle)
 	report("no-op link of a linked ABI ("+set.name+")", "linux-librust link", m[0], "linux-update-symlinks upgrade", m[1], 0.2)
 	v, n := ms(median(walls(m[2]))), ms(median(walls(m[3])))
-	fmt.Printf("  of which start-up: linux-librust --version %s; a Go program that does nothing %s\n", v, n)
-	startup = "start-up in that run: `linux-librust --version` " + v + ", a Go program that does nothing " + n
+	fmt.Printf("  of which start-up: linux-librust --version %s; the benchmark program (Go) doing nothing %s\n", v, n)
+	startup = "start-up in that run: `linux-librust --version` " + v + ", the benchmark program (Go) doing nothing " + n
 }
 
 // status: status over 20 and over 200 ABIs, each with its own linux-kbuild tree and all
