@@ -125,7 +125,8 @@ type wrapped struct{ FS }
 func TestWalkAsAfero(t *testing.T) {
 	dir := t.TempDir()
 	build(t, dir, setup{{"/t", "dir"}, {"/t/b", "dir"}, {"/t/skip", "dir"}, {"/t/a", "file:1"}, {"/t/b/c", "file:22"}, {"/t/b/d", "link:c"}, {"/t/e", "dir"},
-		{"/t/skip/x", "file:3"}, {"/t/z", "link:/t/b"}})
+		{"/t/skip/x", "file:3"}, {"/t/z", "link:/t/b"},
+		{"/t/b/skip", "file:4"}, {"/t/b/zz", "file:5"}}) // SkipDir for a file: the rest of b is skipped
 	r := newTestFS(t, dir, true)
 	record := func(walk func(string, filepath.WalkFunc) error, root string) []string {
 		var got []string
